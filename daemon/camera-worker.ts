@@ -1,0 +1,155 @@
+// One camera's loop: frames in, decisions out. Frames that arrive while the previous one is
+// still being analysed are dropped (latest wins) so latency never builds up behind a slow model.
+import type { Logger } from 'pino';
+import type { FaceAnalyzer } from '../pipeline/face-analyzer.js';
+import { FfmpegFrameSource, type FrameSource } from '../pipeline/capture/index.js';
+import { FaceTracker } from '../pipeline/tracker.js';
+import type { Frame } from '../pipeline/types.js';
+import type { CameraConfig, MatchingConfig } from '../firmware-config/schema.js';
+import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from './track-decider.js';
+
+export interface CameraStats {
+  framesReceived: number;
+  framesAnalysed: number;
+  framesDropped: number;
+  facesSeen: number;
+  facesUsable: number;
+  lastFrameAt: number | null;
+  lastAnalysisMs: number | null;
+}
+
+export type DecisionListener = (decision: TrackDecision, camera: CameraConfig) => void;
+
+export function decisionSettings(matching: MatchingConfig, camera: CameraConfig): DecisionSettings {
+  return {
+    threshold: camera.threshold ?? matching.threshold,
+    targetFmr: matching.calibration?.targetFmr ?? null,
+    framesPerDecision: matching.framesPerDecision,
+    redecideAfterMs: matching.redecideAfterMs,
+    grantTtlMs: matching.grantTtlMs,
+  };
+}
+
+export class CameraWorker {
+  readonly stats: CameraStats = {
+    framesReceived: 0,
+    framesAnalysed: 0,
+    framesDropped: 0,
+    facesSeen: 0,
+    facesUsable: 0,
+    lastFrameAt: null,
+    lastAnalysisMs: null,
+  };
+  private readonly source: FrameSource;
+  private readonly tracker: FaceTracker;
+  private readonly decider: TrackDecider;
+  private busy: Promise<void> | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly camera: CameraConfig,
+    matching: MatchingConfig,
+    private readonly analyzer: FaceAnalyzer,
+    gallery: GallerySearch & PersonDirectory,
+    private readonly onDecision: DecisionListener,
+    private readonly logger: Logger,
+    source?: FrameSource,
+  ) {
+    this.source =
+      source ??
+      new FfmpegFrameSource(
+        {
+          id: camera.id,
+          url: camera.url,
+          width: camera.width,
+          height: camera.height,
+          fps: camera.fps,
+          loop: camera.loop,
+          realtime: camera.realtime,
+          reconnect: { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
+          stallTimeoutMs: 10_000,
+        },
+        { logger },
+      );
+    this.tracker = new FaceTracker({ iouThreshold: matching.trackIouThreshold, idleMs: matching.trackIdleMs }, `${camera.id}-`);
+    this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera));
+  }
+
+  get captureState(): string {
+    return this.source.state;
+  }
+
+  updateMatching(matching: MatchingConfig): void {
+    this.decider.updateSettings(decisionSettings(matching, this.camera));
+  }
+
+  start(): void {
+    this.source.on('frame', this.handleFrame);
+    this.source.on('state', (change) => {
+      const level = change.state === 'reconnecting' ? 'warn' : 'info';
+      this.logger[level]({ camera: this.camera.id, state: change.state, attempt: change.attempt, cause: change.cause?.message }, 'camera state');
+      if (change.state === 'stopped' || change.state === 'reconnecting') this.endAllTracks();
+    });
+    this.source.on('error', (err) => this.logger.warn({ camera: this.camera.id, code: err.code, err: err.message }, 'camera error'));
+    // Tracks must end even when frames stop arriving (camera gone, nobody in view).
+    this.idleTimer = setInterval(() => this.expireTracks(Date.now()), 250);
+    this.source.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    this.source.off('frame', this.handleFrame);
+    await this.source.stop();
+    await this.busy;
+    this.endAllTracks();
+  }
+
+  private readonly handleFrame = (frame: Frame): void => {
+    this.stats.framesReceived++;
+    this.stats.lastFrameAt = frame.receivedAt;
+    if (this.busy) {
+      this.stats.framesDropped++;
+      return;
+    }
+    this.busy = this.analyse(frame)
+      .catch((err: Error) => this.logger.error({ camera: this.camera.id, err: err.message }, 'frame analysis failed'))
+      .finally(() => {
+        this.busy = null;
+      });
+  };
+
+  private async analyse(frame: Frame): Promise<void> {
+    const started = performance.now();
+    const faces = await this.analyzer.analyze(frame);
+    this.stats.lastAnalysisMs = performance.now() - started;
+    this.stats.framesAnalysed++;
+    this.stats.facesSeen += faces.length;
+    const now = frame.receivedAt;
+    const update = this.tracker.update(
+      faces.map((f) => f.detection.box),
+      now,
+    );
+    faces.forEach((face, i) => {
+      if (face.embedding) this.stats.facesUsable++;
+      const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now);
+      if (decision) this.onDecision(decision, this.camera);
+    });
+    for (const ended of update.ended) this.emitEnd(ended.id, now);
+  }
+
+  private expireTracks(now: number): void {
+    if (this.busy) return; // the frame in flight will expire them consistently
+    for (const ended of this.tracker.expire(now)) this.emitEnd(ended.id, now);
+  }
+
+  private endAllTracks(): void {
+    const now = Date.now();
+    for (const ended of this.tracker.flush()) this.emitEnd(ended.id, now);
+  }
+
+  private emitEnd(trackId: string, now: number): void {
+    const decision = this.decider.end(trackId, now);
+    if (decision) this.onDecision(decision, this.camera);
+  }
+}

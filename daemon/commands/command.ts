@@ -1,0 +1,24 @@
+// The shape of one `maskgate` subcommand. Each lives in its own module; cli.ts only dispatches.
+import type { Readable, Writable } from 'node:stream';
+
+export interface CommandIo {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  /** Returns the process exit code. */
+  run(args: string[], io: CommandIo): Promise<number>;
+}
+
+/** A user mistake on the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -1,0 +1,147 @@
+// `maskgate demo`: the appliance on embedded defaults with nothing to set up. It enrols faces
+// from the bundled sample photos, renders a door-camera clip of those people (some masked) and
+// of strangers, runs the full pipeline on it and prints each verdict as it arrives over MQTT.
+import { rmSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import sharp from 'sharp';
+import type { Writable } from 'node:stream';
+import { parseConfig } from '../../firmware-config/load.js';
+import type { Config } from '../../firmware-config/schema.js';
+import type { FaceDetection, RgbImage } from '../../pipeline/types.js';
+import { readImageFile } from '../../pipeline/image.js';
+import { Appliance, DATABASE_FILE } from '../appliance.js';
+import { writeClip, type Visit } from '../demo/clip.js';
+import type { DecisionMessage } from '../messages.js';
+import { createLogger } from '../logger.js';
+import type { Command } from './command.js';
+import { parseOptions } from './shared.js';
+import { untilStopped } from './run.js';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const ASSETS = join(REPO_ROOT, 'demo-assets');
+const SAMPLE_PHOTOS = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg'];
+const ENROLLED = 4;
+const STRANGERS = 2;
+const MASK_COLOURS = ['#9cc7e0', '#f2f2f2', '#2b2b2b', '#6f8fb3'];
+
+interface DemoFace {
+  readonly label: string;
+  readonly photo: RgbImage;
+  readonly detection: FaceDetection;
+}
+
+export function demoConfig(dataDir: string, port: number, clip: string): Config {
+  return parseConfig({
+    dataDir,
+    logLevel: 'warn',
+    model: { detector: join(REPO_ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO_ROOT, 'models/fr_feature/fr_feature.onnx') },
+    mqtt: { embeddedPort: port },
+    api: { enabled: false },
+    cameras: [{ id: 'demo-cam', url: clip, doorId: 'front-door', fps: 10, loop: true, realtime: true }],
+  });
+}
+
+/** A tight square crop around one face, as an enrolment photo would be. */
+async function enrolmentPhoto(face: DemoFace): Promise<Buffer> {
+  const { box } = face.detection;
+  const side = Math.round(Math.max(box.width, box.height) * 1.6);
+  const left = Math.max(0, Math.round(box.x + box.width / 2 - side / 2));
+  const top = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
+  const width = Math.min(side, face.photo.width - left);
+  const height = Math.min(side, face.photo.height - top);
+  return sharp(Buffer.from(face.photo.data), { raw: { width: face.photo.width, height: face.photo.height, channels: 3 } })
+    .extract({ left, top, width, height })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+async function findFaces(appliance: Appliance): Promise<DemoFace[]> {
+  const faces: DemoFace[] = [];
+  for (const name of SAMPLE_PHOTOS) {
+    const photo = await readImageFile(join(ASSETS, name));
+    const analysed = await appliance.core.analyzer.analyze(photo, { padded: true });
+    analysed
+      .filter((f) => f.embedding !== null && f.detection.box.width >= 60)
+      .forEach((f, i) => faces.push({ label: `${name.replace('.jpg', '')} face ${i + 1}`, photo, detection: f.detection }));
+  }
+  return faces;
+}
+
+function printVerdict(out: Writable, message: DecisionMessage): void {
+  const time = message.decidedAt.slice(11, 19);
+  const who = message.personName ?? (message.outcome === 'unknown' ? 'no usable face' : 'stranger');
+  const score = message.score === null ? '  -  ' : message.score.toFixed(3);
+  out.write(`${time}  ${message.doorId}  ${message.outcome.toUpperCase().padEnd(7)} ${who.padEnd(34)} score ${score}  threshold ${message.threshold.toFixed(3)}\n`);
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Run the appliance on embedded defaults with a generated clip of bundled sample faces',
+  usage: 'maskgate demo [--data-dir <dir>] [--port <mqtt port>] [--once]',
+  async run(args, io) {
+    const { values } = parseOptions(args, { 'data-dir': { type: 'string' }, port: { type: 'string' }, once: { type: 'boolean' } });
+    const dataDir = resolve(values['data-dir'] ?? join(REPO_ROOT, 'var', 'demo'));
+    mkdirSync(dataDir, { recursive: true });
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, DATABASE_FILE + suffix), { force: true });
+    const clip = join(dataDir, 'clip.mp4');
+    const config = demoConfig(dataDir, Number(values.port ?? 1883), clip);
+    const logger = createLogger(config.logLevel);
+    const out = io.stdout;
+
+    out.write('maskgate demo: loading models…\n');
+    const appliance = await Appliance.create(config, logger);
+    const faces = await findFaces(appliance);
+    const enrolled: DemoFace[] = [];
+    for (const face of faces) {
+      if (enrolled.length === ENROLLED) break;
+      const person = appliance.gallery.createPerson(`Demo ${enrolled.length + 1} (${face.label})`);
+      try {
+        await appliance.gallery.enrolPhoto(person.id, await enrolmentPhoto(face));
+        enrolled.push(face);
+        out.write(`enrolled  ${person.displayName}\n`);
+      } catch (err) {
+        appliance.gallery.deletePerson(person.id);
+        out.write(`skipped   ${face.label}: ${(err as Error).message}\n`);
+      }
+    }
+    const strangers = faces.filter((f) => !enrolled.includes(f)).slice(-STRANGERS);
+    const visits: Visit[] = [
+      ...enrolled.map((f, i) => ({ photo: f.photo, detection: f.detection, masked: true, maskColour: MASK_COLOURS[i % MASK_COLOURS.length]! })),
+      ...strangers.map((f) => ({ photo: f.photo, detection: f.detection, masked: true })),
+      ...enrolled.slice(0, 2).map((f) => ({ photo: f.photo, detection: f.detection, masked: false })),
+    ];
+    out.write(`rendering the door-camera clip (${visits.length} visits)…\n`);
+    await writeClip(clip, visits);
+    out.write(
+      `clip: ${enrolled.length} enrolled people masked, ${strangers.length} masked strangers, then 2 enrolled people unmasked` +
+        `${values.once ? '' : ' (looping)'}\n`,
+    );
+
+    await appliance.start();
+    const door = mqtt.connect(appliance.brokerUrl!, { protocolVersion: 4, clientId: `maskgate-demo-door-${process.pid}` });
+    let received = 0;
+    const allReceived = new Promise<void>((resolveAll) => {
+      door.on('message', (_topic, payload) => {
+        printVerdict(out, JSON.parse(payload.toString()) as DecisionMessage);
+        if (++received >= visits.length) resolveAll();
+      });
+    });
+    await door.subscribeAsync(`${appliance.topics.base}/door/+/decision`, { qos: 1 });
+    out.write(`broker ${appliance.brokerUrl}  topic ${appliance.topics.base}/door/+/decision\nverdicts (Ctrl-C to stop):\n`);
+
+    if (values.once) {
+      // One pass of the clip: every visit's verdict received by the "door", then a clean stop.
+      const deadline = new Promise<void>((r) => setTimeout(r, (visits.length * 4 + 15) * 1000).unref());
+      await Promise.race([allReceived, deadline]);
+      await door.endAsync();
+      await appliance.stop();
+      out.write(`${received} verdicts received for ${visits.length} visits\n`);
+      return received >= visits.length ? 0 : 1;
+    }
+    await untilStopped(appliance, () => undefined);
+    await door.endAsync();
+    return 0;
+  },
+};

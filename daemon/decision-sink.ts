@@ -1,0 +1,88 @@
+// Where decisions go: the audit log (SQLite), the doors (MQTT, via the durable outbox) and one
+// log line each — without biometric data anywhere.
+import type { Logger } from 'pino';
+import type { CameraConfig } from '../firmware-config/schema.js';
+import type { DecisionsRepository } from '../store/decisions-repository.js';
+import type { DecisionMessage } from './messages.js';
+import type { TrackDecision } from './track-decider.js';
+
+export interface DecisionPublisherPort {
+  publish(message: DecisionMessage): void;
+}
+
+export class DecisionSink {
+  private readonly listeners = new Set<(message: DecisionMessage) => void>();
+
+  constructor(
+    private readonly applianceId: string,
+    private readonly modelId: () => string,
+    private readonly decisions: DecisionsRepository,
+    private readonly publisher: DecisionPublisherPort,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Observers (metrics, the demo's console) see every message after it is recorded. */
+  onDecision(listener: (message: DecisionMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  record(decision: TrackDecision, camera: CameraConfig): DecisionMessage {
+    const message = toMessage(decision, camera, this.applianceId, this.modelId());
+    this.decisions.insert({
+      id: message.eventId,
+      decidedAt: decision.decidedAt,
+      cameraId: camera.id,
+      doorId: camera.doorId,
+      trackId: decision.trackId,
+      outcome: decision.outcome,
+      personId: decision.personId,
+      score: decision.score,
+      threshold: decision.threshold,
+      modelId: message.modelId,
+      masked: null,
+      expiresAt: decision.expiresAt,
+      payload: { reason: decision.reason, framesUsed: decision.framesUsed, targetFmr: decision.targetFmr },
+    });
+    this.publisher.publish(message);
+    this.logger.info(
+      {
+        eventId: message.eventId,
+        camera: camera.id,
+        door: camera.doorId,
+        outcome: message.outcome,
+        reason: message.reason,
+        personId: message.personId,
+        score: message.score === null ? null : Number(message.score.toFixed(4)),
+        threshold: message.threshold,
+      },
+      'decision',
+    );
+    for (const listener of this.listeners) listener(message);
+    return message;
+  }
+}
+
+export function toMessage(decision: TrackDecision, camera: CameraConfig, applianceId: string, modelId: string): DecisionMessage {
+  return {
+    schema: 'maskgate.decision/1',
+    eventId: decision.eventId,
+    applianceId,
+    cameraId: camera.id,
+    doorId: camera.doorId,
+    trackId: decision.trackId,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    personId: decision.personId,
+    personName: decision.personName,
+    score: decision.score,
+    threshold: decision.threshold,
+    targetFmr: decision.targetFmr,
+    modelId,
+    masked: null,
+    framesUsed: decision.framesUsed,
+    firstSeenAt: new Date(decision.firstSeenAt).toISOString(),
+    decidedAt: new Date(decision.decidedAt).toISOString(),
+    expiresAt: new Date(decision.expiresAt).toISOString(),
+  };
+}

@@ -1,0 +1,184 @@
+// The enrolled gallery as one service: SQLite is the record, the in-memory matcher the index.
+// Enrolment (CLI, HTTP API, demo), deletion and the camera loop all go through here, so the
+// matcher sees every change at once and no caller can update one without the other.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
+import { decodeImage } from '../pipeline/image.js';
+import { encodePng } from '../pipeline/image.js';
+import { GalleryMatcher, type Match } from '../pipeline/matcher.js';
+import type { Box, QualityRejection } from '../pipeline/types.js';
+import type { Database } from '../store/database.js';
+import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
+import { PeopleRepository, type PersonDeletionReport, type PersonRecord } from '../store/people-repository.js';
+import { TemplatesRepository } from '../store/templates-repository.js';
+import { DecisionsRepository } from '../store/decisions-repository.js';
+import type { GallerySearch, PersonDirectory } from './track-decider.js';
+
+export type EnrolmentErrorCode =
+  | 'person_not_found'
+  | 'no_face'
+  | 'multiple_faces'
+  | 'quality_rejected'
+  | 'duplicate_person'
+  | 'duplicate_photo';
+
+export class EnrolmentError extends Error {
+  constructor(
+    readonly code: EnrolmentErrorCode,
+    message: string,
+    readonly details: {
+      boxes?: Box[];
+      reasons?: readonly QualityRejection[];
+      matchedPersonId?: string;
+      score?: number;
+      faceId?: string;
+    } = {},
+  ) {
+    super(message);
+    this.name = 'EnrolmentError';
+  }
+}
+
+export interface EnrolOptions {
+  /** Accept a photo that matches a different enrolled person above the threshold. */
+  readonly force?: boolean;
+  readonly maxPixels?: number;
+}
+
+export interface EnrolResult {
+  readonly face: FaceRecord;
+  /** Best score against other people at enrolment time (duplicate check), if any. */
+  readonly nearestOther: Match | null;
+}
+
+export class Gallery implements GallerySearch, PersonDirectory {
+  readonly people: PeopleRepository;
+  readonly faces: FacesRepository;
+  readonly templates: TemplatesRepository;
+  readonly decisions: DecisionsRepository;
+  private matcher: GalleryMatcher;
+
+  constructor(
+    private readonly db: Database,
+    private readonly analyzer: FaceAnalyzer,
+    private readonly duplicateThreshold: () => number,
+    private readonly logger: Logger,
+  ) {
+    this.people = new PeopleRepository(db);
+    this.faces = new FacesRepository(db);
+    this.templates = new TemplatesRepository(db);
+    this.decisions = new DecisionsRepository(db);
+    this.matcher = this.loadMatcher();
+  }
+
+  get modelId(): string {
+    return this.analyzer.modelId;
+  }
+
+  get size(): number {
+    return this.matcher.size;
+  }
+
+  /** Rebuilds the in-memory index from SQLite (after a model switch or bulk change). */
+  reload(): void {
+    this.matcher = this.loadMatcher();
+  }
+
+  private loadMatcher(): GalleryMatcher {
+    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension);
+    this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
+    return matcher;
+  }
+
+  search(probe: Float32Array, k: number): Match[] {
+    return this.matcher.search(probe, k);
+  }
+
+  lookup(personId: string): { displayName: string; active: boolean } | undefined {
+    return this.people.get(personId) ?? undefined;
+  }
+
+  /**
+   * Enrols one reference photo: exactly one usable face, not already enrolled for this person,
+   * not matching a different person (unless forced). Stores the aligned crop, its hashes and
+   * the template in one transaction, then adds it to the matcher.
+   */
+  async enrolPhoto(personId: string, photo: Uint8Array, options: EnrolOptions = {}): Promise<EnrolResult> {
+    const person = this.people.get(personId);
+    if (!person) throw new EnrolmentError('person_not_found', `No person with id ${personId}`);
+    const sourceSha256 = createHash('sha256').update(photo).digest('hex');
+    const existing = this.faces.findBySource(personId, sourceSha256);
+    if (existing) {
+      throw new EnrolmentError('duplicate_photo', 'This photo is already enrolled for this person', { faceId: existing.id });
+    }
+    const image = await decodeImage(photo, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {});
+    const face = singleUsableFace(await this.analyzer.analyze(image, { padded: true }));
+    const embedding = face.embedding!;
+
+    const nearestOther = this.matcher.search(embedding, 2).find((m) => m.personId !== personId) ?? null;
+    if (nearestOther && nearestOther.score >= this.duplicateThreshold() && !options.force) {
+      throw new EnrolmentError(
+        'duplicate_person',
+        `This face matches another enrolled person (${nearestOther.personId}) at ${nearestOther.score.toFixed(3)}; enrol with force to override`,
+        { matchedPersonId: nearestOther.personId, score: nearestOther.score },
+      );
+    }
+    const alignedCropPng = await encodePng(face.aligned);
+    const record = this.db.transaction(() => {
+      const inserted = this.faces.insert({ personId, alignedCropPng, sourceSha256, quality: face.quality });
+      this.templates.upsert({ faceId: inserted.id, modelId: this.analyzer.modelId, embedding });
+      return inserted;
+    })();
+    if (person.active) this.matcher.add({ faceId: record.id, personId, embedding });
+    this.logger.info({ personId, faceId: record.id }, 'face enrolled');
+    return { face: record, nearestOther };
+  }
+
+  createPerson(displayName: string, externalId: string | null = null): PersonRecord {
+    return this.people.create({ displayName, externalId });
+  }
+
+  /** Activation changes who can match: the matcher follows the store. */
+  setActive(personId: string, active: boolean): PersonRecord {
+    const updated = this.people.update(personId, { active });
+    this.matcher.removePerson(personId);
+    if (active) {
+      for (const t of this.templates.loadAll(this.analyzer.modelId)) {
+        if (t.personId === personId) this.matcher.add(t);
+      }
+    }
+    return updated;
+  }
+
+  deleteFace(faceId: string): boolean {
+    const report = this.faces.delete(faceId);
+    this.matcher.removeFace(faceId);
+    return report.found;
+  }
+
+  /** Forgets a person: faces, crops and templates go in one transaction; the matcher at once. */
+  deletePerson(personId: string): PersonDeletionReport {
+    const report = this.people.delete(personId);
+    this.matcher.removePerson(personId);
+    if (report.found) this.logger.info({ personId, faces: report.facesDeleted }, 'person deleted');
+    return report;
+  }
+}
+
+function singleUsableFace(faces: readonly AnalyzedFace[]): AnalyzedFace {
+  if (faces.length === 0) throw new EnrolmentError('no_face', 'No face was found in the photo');
+  if (faces.length > 1) {
+    throw new EnrolmentError('multiple_faces', `The photo shows ${faces.length} faces; enrolment needs exactly one`, {
+      boxes: faces.map((f) => f.detection.box),
+    });
+  }
+  const [face] = faces as [AnalyzedFace];
+  if (!face.embedding) {
+    throw new EnrolmentError('quality_rejected', `The face is not usable for enrolment: ${face.quality.reasons.join(', ')}`, {
+      reasons: face.quality.reasons,
+      boxes: [face.detection.box],
+    });
+  }
+  return face;
+}

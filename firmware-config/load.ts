@@ -1,0 +1,113 @@
+// Loading and validating the config file. The only place that turns untrusted JSON into a
+// `Config`; everything else receives a validated object.
+import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { ConfigSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly code: 'config_unreadable' | 'config_invalid_json' | 'config_invalid',
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(problems.length ? `${message}:\n  - ${problems.join('\n  - ')}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateConfig = ajv.compile<Config>(ConfigSchema);
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath || '(root)';
+  if (error.keyword === 'additionalProperties') {
+    return `${where}: unknown key "${String(error.params['additionalProperty'])}"`;
+  }
+  return `${where}: ${error.message ?? 'invalid'}`;
+}
+
+/** Validates `raw` (a parsed JSON value), filling defaults in a copy. */
+export function parseConfig(raw: unknown): Config {
+  const copy: unknown = structuredClone(raw ?? {});
+  if (!validateConfig(copy)) {
+    const problems = (validateConfig.errors ?? [])
+      .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if')
+      .map(describe);
+    throw new ConfigError('config_invalid', 'Invalid configuration', [...new Set(problems)]);
+  }
+  return copy as Config;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Absolute path of the file, or null when running on embedded defaults. */
+  readonly path: string | null;
+}
+
+/**
+ * Reads a config file; relative paths inside it (dataDir, models, file sources) are resolved
+ * against `baseDir` (default: the current directory) so the appliance behaves the same
+ * whichever directory systemd or a user starts it from.
+ */
+export function loadConfigFile(path: string | null, baseDir = process.cwd()): LoadedConfig {
+  if (path === null) return { config: resolvePaths(parseConfig({}), baseDir), path: null };
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config_unreadable', `Cannot read config file ${absolute}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('config_invalid_json', `Config file ${absolute} is not valid JSON: ${(err as Error).message}`);
+  }
+  return { config: resolvePaths(parseConfig(raw), baseDir), path: absolute };
+}
+
+function resolvePaths(config: Config, baseDir: string): Config {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
+    ...config,
+    dataDir: abs(config.dataDir),
+    model: { ...config.model, detector: abs(config.model.detector), embedder: abs(config.model.embedder) },
+    cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
+  };
+}
+
+function isFileSource(url: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:/i.test(url) && !url.startsWith('/dev/');
+}
+
+/**
+ * Applies `mutate` to the raw JSON of the file and writes it back atomically (temp file +
+ * rename), so a power cut never leaves a half-written config.
+ */
+export function updateConfigFile(path: string, mutate: (raw: Record<string, unknown>) => void): Config {
+  const raw: Record<string, unknown> = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+  mutate(raw);
+  const validated = parseConfig(raw);
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o640 });
+  renameSync(tmp, path);
+  return validated;
+}
+
+const SECRET_KEYS = new Set(['password', 'apiKey', 'token', 'secret']);
+
+/** The effective config with secrets replaced, for `maskgate config print` and logs. */
+export function maskSecrets(config: Config): unknown {
+  const mask = (value: unknown, key?: string): unknown => {
+    if (key && SECRET_KEYS.has(key) && typeof value === 'string') return '********';
+    if (key === 'url' && typeof value === 'string') return value.replace(/\/\/([^/@:]+):([^/@]*)@/, '//$1:********@');
+    if (Array.isArray(value)) return value.map((v) => mask(v));
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, k)]));
+    }
+    return value;
+  };
+  return mask(config);
+}

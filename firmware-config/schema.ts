@@ -1,0 +1,189 @@
+// The appliance's one configuration file, as a strict JSON Schema: unknown keys are rejected,
+// every field is titled, bounded and has a default, so an empty file `{}` is a working config.
+import Type, { type Static } from 'typebox';
+import { DEFAULT_QUALITY_LIMITS as Q } from '../pipeline/quality.js';
+
+const Strict = { additionalProperties: false } as const;
+
+export const ExecutionProviderSchema = Type.Union(
+  [Type.Literal('tensorrt'), Type.Literal('cuda'), Type.Literal('cpu')],
+  { title: 'ONNX Runtime execution provider' },
+);
+
+export const ModelConfigSchema = Type.Object(
+  {
+    detector: Type.String({
+      title: 'BlazeFace detector ONNX file',
+      minLength: 1,
+      default: 'models/blazeface/blazeface_back_256.onnx',
+    }),
+    embedder: Type.String({
+      title: 'Face embedding ONNX file (a sidecar .json with the same basename describes it)',
+      minLength: 1,
+      default: 'models/fr_feature/fr_feature.onnx',
+    }),
+    executionProviders: Type.Array(ExecutionProviderSchema, {
+      title: 'Execution providers, tried in order; cpu is the fallback',
+      minItems: 1,
+      maxItems: 3,
+      uniqueItems: true,
+      default: ['cpu'],
+    }),
+    intraOpThreads: Type.Integer({ title: 'ORT intra-op threads per session', minimum: 1, maximum: 64, default: 1 }),
+    allowSpinning: Type.Boolean({
+      title: 'Let ORT worker threads spin while idle (faster on idle cores, slower on busy ones)',
+      default: false,
+    }),
+    detectionScoreThreshold: Type.Number({ title: 'Minimum detector score', minimum: 0.05, maximum: 0.99, default: 0.6 }),
+  },
+  { ...Strict, title: 'Models', default: {} },
+);
+
+export const CalibrationRecordSchema = Type.Object(
+  {
+    method: Type.String({ title: 'How the threshold was obtained', maxLength: 200 }),
+    targetFmr: Type.Number({ title: 'Target false match rate per comparison', exclusiveMinimum: 0, maximum: 0.5 }),
+    targetFpir: Type.Optional(Type.Number({ title: 'Target false positive identification rate per search', exclusiveMinimum: 0, maximum: 1 })),
+    galleryTemplates: Type.Integer({ title: 'Templates in the gallery at calibration time', minimum: 0 }),
+    impostorComparisons: Type.Integer({ title: 'Impostor comparisons measured', minimum: 0 }),
+    genuineComparisons: Type.Integer({ title: 'Genuine comparisons measured', minimum: 0 }),
+    expectedFnmr: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { title: 'Expected FNMR at the threshold' }),
+    fmrUpperBound95: Type.Number({ title: '95% upper bound on FMR at the threshold', minimum: 0, maximum: 1 }),
+    modelId: Type.String({ title: 'Model the threshold was calibrated for', maxLength: 200 }),
+    calibratedAt: Type.String({ title: 'ISO 8601 time of calibration', maxLength: 64 }),
+  },
+  { ...Strict, title: 'Calibration record' },
+);
+
+export const MatchingConfigSchema = Type.Object(
+  {
+    threshold: Type.Number({
+      title: 'Cosine similarity at or above which a probe matches (set by `maskgate calibrate`)',
+      minimum: -1,
+      maximum: 1,
+      default: 0.42,
+    }),
+    calibration: Type.Optional(CalibrationRecordSchema),
+    framesPerDecision: Type.Integer({
+      title: 'Usable face frames fused per track before deciding',
+      minimum: 1,
+      maximum: 30,
+      default: 3,
+    }),
+    trackIdleMs: Type.Integer({ title: 'A track with no face for this long ends', minimum: 100, maximum: 60_000, default: 1500 }),
+    trackIouThreshold: Type.Number({ title: 'Minimum box IoU to continue a track', minimum: 0.01, maximum: 0.95, default: 0.2 }),
+    grantTtlMs: Type.Integer({
+      title: 'How long a grant stays valid for the door (its expiry)',
+      minimum: 500,
+      maximum: 60_000,
+      default: 5000,
+    }),
+    redecideAfterMs: Type.Integer({
+      title: 'A track still present this long after its decision is decided again',
+      minimum: 1000,
+      maximum: 600_000,
+      default: 30_000,
+    }),
+  },
+  { ...Strict, title: 'Matching and decisions', default: {} },
+);
+
+export const QualityConfigSchema = Type.Object(
+  {
+    minInterEyePx: Type.Number({ title: 'Minimum distance between the eyes in pixels', minimum: 4, maximum: 500, default: Q.minInterEyePx }),
+    minSharpness: Type.Number({
+      title: 'Minimum variance of the Laplacian over the eye region of the aligned crop',
+      minimum: 0,
+      maximum: 10_000,
+      default: Q.minSharpness,
+    }),
+    maxYawDeg: Type.Number({ title: 'Maximum estimated yaw in degrees', minimum: 5, maximum: 90, default: Q.maxYawDeg }),
+    maxRollDeg: Type.Number({ title: 'Maximum roll in degrees', minimum: 5, maximum: 90, default: Q.maxRollDeg }),
+    minScore: Type.Number({ title: 'Minimum detector score for a usable face', minimum: 0, maximum: 1, default: Q.minScore }),
+    maxOutOfFrame: Type.Number({
+      title: 'Largest fraction of the face box allowed outside the image',
+      minimum: 0,
+      maximum: 1,
+      default: Q.maxOutOfFrame,
+    }),
+  },
+  { ...Strict, title: 'Face quality gate', default: {} },
+);
+
+export const MqttConfigSchema = Type.Object(
+  {
+    url: Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()], {
+      title: 'Broker URL (mqtt://, mqtts://); null starts the embedded broker',
+      default: null,
+    }),
+    embeddedHost: Type.String({ title: 'Embedded broker listen address', minLength: 1, default: '127.0.0.1' }),
+    embeddedPort: Type.Integer({ title: 'Embedded broker TCP port (0 = any free port)', minimum: 0, maximum: 65535, default: 1883 }),
+    topicPrefix: Type.String({ title: 'Topic prefix', minLength: 1, maxLength: 100, pattern: '^[^#+]+$', default: 'maskgate' }),
+    username: Type.Optional(Type.String({ title: 'Broker user name', maxLength: 200 })),
+    password: Type.Optional(Type.String({ title: 'Broker password (masked in logs and config print)', maxLength: 500 })),
+    keepaliveSeconds: Type.Integer({ title: 'MQTT keep-alive', minimum: 5, maximum: 600, default: 30 }),
+    reconnectPeriodMs: Type.Integer({ title: 'Delay between reconnect attempts', minimum: 100, maximum: 60_000, default: 2000 }),
+    outboxMaxMessages: Type.Integer({
+      title: 'Maximum decisions kept on disk while the broker is unreachable',
+      minimum: 10,
+      maximum: 1_000_000,
+      default: 10_000,
+    }),
+  },
+  { ...Strict, title: 'MQTT', default: {} },
+);
+
+export const CameraConfigSchema = Type.Object(
+  {
+    id: Type.String({ title: 'Camera id (used in topics and logs)', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    url: Type.String({
+      title: 'Source: /dev/videoN, rtsp://…, a video file path, or lavfi:<graph>',
+      minLength: 1,
+      maxLength: 2000,
+    }),
+    doorId: Type.String({ title: 'Door this camera guards', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    width: Type.Integer({ title: 'Frame width fed to the pipeline', minimum: 64, maximum: 4096, default: 640 }),
+    height: Type.Integer({ title: 'Frame height fed to the pipeline', minimum: 64, maximum: 4096, default: 480 }),
+    fps: Type.Number({ title: 'Maximum frames per second analysed', minimum: 0.5, maximum: 60, default: 10 }),
+    loop: Type.Boolean({ title: 'Loop a video file source', default: false }),
+    realtime: Type.Boolean({ title: 'Play a file source at its native rate', default: true }),
+    threshold: Type.Optional(Type.Number({ title: 'Per-camera override of matching.threshold', minimum: -1, maximum: 1 })),
+  },
+  { ...Strict, title: 'Camera' },
+);
+
+export const ApiConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ title: 'Serve the enrolment API', default: true }),
+    host: Type.String({ title: 'Listen address', minLength: 1, default: '127.0.0.1' }),
+    port: Type.Integer({ title: 'Listen port (0 = any free port)', minimum: 0, maximum: 65535, default: 8080 }),
+    maxUploadBytes: Type.Integer({ title: 'Largest accepted upload', minimum: 1024, maximum: 100 * 1024 * 1024, default: 10 * 1024 * 1024 }),
+  },
+  { ...Strict, title: 'Enrolment API', default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    applianceId: Type.String({ title: 'Appliance id (topic segment)', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'maskgate-1' }),
+    dataDir: Type.String({ title: 'Directory for the SQLite database and runtime files', minLength: 1, default: 'var' }),
+    logLevel: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace')],
+      { title: 'Log level', default: 'info' },
+    ),
+    model: ModelConfigSchema,
+    matching: MatchingConfigSchema,
+    quality: QualityConfigSchema,
+    mqtt: MqttConfigSchema,
+    api: ApiConfigSchema,
+    cameras: Type.Array(CameraConfigSchema, { title: 'Cameras', maxItems: 16, default: [] }),
+  },
+  { ...Strict, title: 'maskgate configuration' },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type CameraConfig = Static<typeof CameraConfigSchema>;
+export type MqttConfig = Static<typeof MqttConfigSchema>;
+export type ModelConfig = Static<typeof ModelConfigSchema>;
+export type MatchingConfig = Static<typeof MatchingConfigSchema>;
+export type QualityConfig = Static<typeof QualityConfigSchema>;
+export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;

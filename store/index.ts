@@ -1,0 +1,24 @@
+// Public surface of the store: what the daemon and the enrolment API import.
+export { openDatabase, truncateWal, assertSecureDelete, DEFAULT_BUSY_TIMEOUT_MS } from './database.js';
+export type { Database, OpenDatabaseOptions } from './database.js';
+export { migrate, currentSchemaVersion, latestVersion } from './migration-runner.js';
+export type { Migration, MigrationReport } from './migration-runner.js';
+export { MIGRATIONS } from './migrations.js';
+export { StoreError } from './errors.js';
+export type { StoreErrorCode } from './errors.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.js';
+export { encodeEmbedding, decodeEmbedding } from './embedding-blob.js';
+export { PeopleRepository } from './people-repository.js';
+export type { PersonRecord, NewPerson, PersonUpdate, ListPeopleOptions, PersonDeletionReport } from './people-repository.js';
+export { FacesRepository, MAX_CROP_BYTES } from './faces-repository.js';
+export type { FaceRecord, NewFace, FaceRef, FaceDeletionReport } from './faces-repository.js';
+export { TemplatesRepository, MAX_EMBEDDING_DIMENSION } from './templates-repository.js';
+export type { NewTemplate, TemplateRecord, GalleryTemplate, ModelTemplateCount } from './templates-repository.js';
+export { DecisionsRepository, DECISION_OUTCOMES } from './decisions-repository.js';
+export type { DecisionOutcome, NewDecision, DecisionRecord, DecisionFilter, DecisionQuery } from './decisions-repository.js';
+export { serialiseAuditPayload } from './audit-payload.js';
+export type { JsonValue, JsonObject } from './audit-payload.js';
+export { ApiKeysRepository, hashApiKey, API_KEY_PREFIX, API_KEY_ROLES, LAST_USED_RESOLUTION_MS } from './api-keys-repository.js';
+export type { ApiKeyRole, ApiKeyRecord, CreatedApiKey } from './api-keys-repository.js';
+export { OutboxRepository } from './outbox-repository.js';
+export type { MqttQos, NewOutboxMessage, OutboxMessage, EnqueueResult, OutboxOptions } from './outbox-repository.js';

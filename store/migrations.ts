@@ -1,0 +1,93 @@
+// The schema history of the maskgate database, oldest first. Append only: a shipped migration
+// is never edited or renumbered, because appliances in the field have already applied it.
+// Timestamps are INTEGER milliseconds since the Unix epoch (UTC): cheap to compare and index,
+// and free of time-zone ambiguity.
+import type { Migration } from './migration-runner.js';
+
+const initialSchema: Migration = {
+  version: 1,
+  name: 'initial_schema',
+  up: (db) => {
+    db.exec(`
+      CREATE TABLE people (
+        id           TEXT    PRIMARY KEY NOT NULL,
+        external_id  TEXT    UNIQUE,
+        display_name TEXT    NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+        active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      );
+
+      -- aligned_crop is the last column: SQLite only follows a row's overflow pages when a
+      -- column stored in them is read, so listing face metadata never loads the PNGs.
+      CREATE TABLE faces (
+        id            TEXT    PRIMARY KEY NOT NULL,
+        person_id     TEXT    NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        crop_sha256   TEXT    NOT NULL,
+        source_sha256 TEXT    NOT NULL,
+        quality       TEXT    NOT NULL CHECK (json_valid(quality)),
+        created_at    INTEGER NOT NULL,
+        aligned_crop  BLOB    NOT NULL
+      );
+      CREATE INDEX faces_by_person ON faces (person_id);
+
+      CREATE TABLE templates (
+        face_id    TEXT    NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
+        model_id   TEXT    NOT NULL,
+        dimension  INTEGER NOT NULL CHECK (dimension > 0),
+        created_at INTEGER NOT NULL,
+        embedding  BLOB    NOT NULL CHECK (length(embedding) = 4 * dimension),
+        PRIMARY KEY (face_id, model_id)
+      );
+      CREATE INDEX templates_by_model ON templates (model_id);
+
+      -- person_id deliberately has no foreign key: the audit trail must outlive the person.
+      -- After deletion it is an opaque random id that no longer resolves to a name or a face.
+      CREATE TABLE decisions (
+        id         TEXT    PRIMARY KEY NOT NULL,
+        created_at INTEGER NOT NULL,
+        decided_at INTEGER NOT NULL,
+        camera_id  TEXT    NOT NULL,
+        door_id    TEXT    NOT NULL,
+        track_id   TEXT,
+        outcome    TEXT    NOT NULL CHECK (outcome IN ('grant', 'deny', 'unknown')),
+        person_id  TEXT,
+        score      REAL,
+        threshold  REAL    NOT NULL,
+        model_id   TEXT    NOT NULL,
+        masked     INTEGER CHECK (masked IN (0, 1)),
+        expires_at INTEGER,
+        payload    TEXT    NOT NULL CHECK (json_valid(payload))
+      );
+      CREATE INDEX decisions_by_time        ON decisions (decided_at);
+      CREATE INDEX decisions_by_door_time   ON decisions (door_id, decided_at);
+      CREATE INDEX decisions_by_camera_time ON decisions (camera_id, decided_at);
+      CREATE INDEX decisions_by_person_time ON decisions (person_id, decided_at);
+
+      CREATE TABLE api_keys (
+        id           TEXT    PRIMARY KEY NOT NULL,
+        name         TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+        role         TEXT    NOT NULL CHECK (role IN ('admin', 'read-only')),
+        key_hash     TEXT    NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        last_used_at INTEGER
+      );
+
+      -- AUTOINCREMENT so a sequence number is never reused after rows are dropped or delivered.
+      CREATE TABLE outbox (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic        TEXT    NOT NULL,
+        payload      TEXT    NOT NULL,
+        qos          INTEGER NOT NULL CHECK (qos IN (0, 1, 2)),
+        retain       INTEGER NOT NULL CHECK (retain IN (0, 1)),
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER,
+        delivered_at INTEGER
+      );
+      CREATE INDEX outbox_undelivered ON outbox (seq) WHERE delivered_at IS NULL;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema];

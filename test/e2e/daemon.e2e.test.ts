@@ -1,0 +1,93 @@
+// The appliance end to end against a real Mosquitto: a generated door-camera clip of LFW people
+// goes through capture → detection → alignment → embedding → matching → decision → MQTT, and
+// the audit log. Skipped where the development data set or mosquitto is absent.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../firmware-config/load.js';
+import { Appliance } from '../../daemon/appliance.js';
+import { writeClip, type Visit } from '../../daemon/demo/clip.js';
+import { DecisionMessageSchema, type DecisionMessage } from '../../daemon/messages.js';
+import { readImageFile } from '../../pipeline/image.js';
+import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
+
+const LFW = resolve(__dirname, '../../../shared/datasets/lfw-dev');
+const photo = (who: string, n: number) => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
+const ENROLLED = 'Jacques_Chirac';
+const STRANGER = 'Hans_Blix';
+
+describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (LFW, Mosquitto)', () => {
+  let broker: MosquittoBroker;
+  let appliance: Appliance;
+  let door: mqtt.MqttClient;
+  const received: DecisionMessage[] = [];
+  let personId: string;
+
+  beforeAll(async () => {
+    broker = await MosquittoBroker.start();
+    const dataDir = mkdtempSync(join(tmpdir(), 'mg-e2e-'));
+    const clip = join(dataDir, 'door.mp4');
+    const config = parseConfig({
+      dataDir,
+      model: { detector: resolve('models/blazeface/blazeface_back_256.onnx'), embedder: resolve('models/fr_feature/fr_feature.onnx') },
+      mqtt: { url: broker.url, reconnectPeriodMs: 200 },
+      api: { enabled: false },
+      cameras: [{ id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true }],
+    });
+    appliance = await Appliance.create(config, pino({ level: 'silent' }));
+
+    const person = appliance.gallery.createPerson('Jacques Chirac', 'HR-0001');
+    personId = person.id;
+    await appliance.gallery.enrolPhoto(personId, await readFile(photo(ENROLLED, 1)));
+
+    const visit = async (path: string, masked: boolean): Promise<Visit> => {
+      const image = await readImageFile(path);
+      const [face] = await appliance.core.analyzer.analyze(image, { padded: true });
+      return { photo: image, detection: face!.detection, masked };
+    };
+    await writeClip(clip, [await visit(photo(ENROLLED, 2), false), await visit(photo(STRANGER, 1), true), await visit(photo(ENROLLED, 3), true)]);
+
+    door = await mqtt.connectAsync(broker.url, { clientId: 'test-door' });
+    door.on('message', (_t, payload) => received.push(JSON.parse(payload.toString()) as DecisionMessage));
+    await door.subscribeAsync(`${appliance.topics.base}/door/lobby/decision`, { qos: 1 });
+    await appliance.start();
+    const deadline = Date.now() + 45_000;
+    while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  }, 90_000);
+
+  afterAll(async () => {
+    await door?.endAsync();
+    await appliance?.stop();
+    await broker?.stop();
+  });
+
+  it('grants the enrolled person, unmasked and masked, and denies the stranger, once per visit', () => {
+    expect(received.map((m) => m.outcome)).toEqual(['grant', 'deny', 'grant']);
+    expect(received[0]).toMatchObject({ personId, personName: 'Jacques Chirac', reason: 'match', doorId: 'lobby', cameraId: 'lobby-cam' });
+    expect(received[1]).toMatchObject({ personId: null, reason: 'no_match' });
+    expect(received[2]).toMatchObject({ personId });
+    for (const m of received) {
+      expect(Date.parse(m.expiresAt)).toBeGreaterThan(Date.parse(m.decidedAt));
+      expect(m.modelId).toBe(appliance.core.analyzer.modelId);
+    }
+  });
+
+  it('publishes payloads that validate against the published schema', () => {
+    const ajv = new Ajv({ strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(DecisionMessageSchema);
+    for (const m of received) expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('writes every decision to the audit log with the same event id', () => {
+    const audit = appliance.gallery.decisions.query({ doorId: 'lobby' });
+    expect(audit.map((d) => d.id).sort()).toEqual(received.map((m) => m.eventId).sort());
+    expect(audit.find((d) => d.outcome === 'deny')?.personId).toBeNull();
+  });
+});

@@ -1,0 +1,73 @@
+// Starts a real Mosquitto broker on a free loopback port for tests that need one, so that the
+// suite does not depend on a broker someone else left running.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const mosquittoAvailable = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).status === 0;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export class MosquittoBroker {
+  private child: ChildProcess | null = null;
+  private constructor(readonly port: number, private readonly configPath: string) {}
+
+  static async start(port?: number): Promise<MosquittoBroker> {
+    const chosen = port ?? (await freePort());
+    const dir = mkdtempSync(join(tmpdir(), 'mg-mosquitto-'));
+    const configPath = join(dir, 'mosquitto.conf');
+    writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    const broker = new MosquittoBroker(chosen, configPath);
+    await broker.resume();
+    return broker;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** (Re)starts the broker process on the same port. */
+  async resume(): Promise<void> {
+    this.child = spawn('mosquitto', ['-c', this.configPath], { stdio: 'ignore' });
+    await waitForPort(this.port, 5000);
+  }
+
+  /** Stops the broker process (an outage); `resume()` brings it back. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    this.child = null;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}

@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { GalleryMatcher, MatcherError, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
+
+/** mulberry32: a tiny seeded PRNG so every run sees the same "random" gallery. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomVector(random: () => number, dimension: number): Float32Array {
+  const v = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) v[i] = random() * 2 - 1;
+  return v;
+}
+
+function randomGallery(random: () => number, faces: number, people: number, dimension: number): GalleryEntry[] {
+  return Array.from({ length: faces }, (_, i) => ({
+    faceId: `face-${i}`,
+    personId: `person-${Math.floor(random() * people)}`,
+    embedding: randomVector(random, dimension),
+  }));
+}
+
+/** Straightforward reference: cosine in float64 over every face, best per person, sort, cut. */
+function naiveSearch(entries: Iterable<GalleryEntry>, probe: Float32Array, k: number): Match[] {
+  const norm = (v: Float32Array) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+  const probeNorm = norm(probe);
+  const best = new Map<string, Match>();
+  for (const entry of entries) {
+    let dot = 0;
+    for (let i = 0; i < probe.length; i++) dot += probe[i]! * entry.embedding[i]!;
+    const score = dot / (probeNorm * norm(entry.embedding));
+    const current = best.get(entry.personId);
+    if (!current || score > current.score) best.set(entry.personId, { personId: entry.personId, faceId: entry.faceId, score });
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score).slice(0, k);
+}
+
+function expectSameMatches(actual: Match[], expected: Match[]): void {
+  expect(actual.map((m) => [m.personId, m.faceId])).toEqual(expected.map((m) => [m.personId, m.faceId]));
+  actual.forEach((match, i) => expect(match.score).toBeCloseTo(expected[i]!.score, 5));
+}
+
+describe('GalleryMatcher', () => {
+  it.each([
+    { dimension: 64, faces: 400, people: 150 },
+    { dimension: 37, faces: 120, people: 40 }, // not a multiple of 8: exercises the unrolled loop's tail
+  ])('returns exactly the naive top-k people ($dimension-D, $faces faces)', ({ dimension, faces, people }) => {
+    const random = seededRandom(dimension);
+    const gallery = randomGallery(random, faces, people, dimension);
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension, initialCapacity: 1 });
+    for (const entry of gallery) matcher.add(entry);
+    expect(matcher.size).toBe(faces);
+    expect(matcher.personCount).toBe(new Set(gallery.map((e) => e.personId)).size);
+
+    for (let trial = 0; trial < 20; trial++) {
+      const probe = randomVector(random, dimension);
+      for (const k of [1, 5, 17, 1000]) expectSameMatches(matcher.search(probe, k), naiveSearch(gallery, probe, k));
+    }
+  });
+
+  it('aggregates per person: one result per person, carrying their best face', () => {
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 3 });
+    matcher.add({ faceId: 'a1', personId: 'ada', embedding: new Float32Array([1, 0, 0]) });
+    matcher.add({ faceId: 'a2', personId: 'ada', embedding: new Float32Array([0.8, 0.6, 0]) });
+    matcher.add({ faceId: 'a3', personId: 'ada', embedding: new Float32Array([0, 1, 0]) });
+    matcher.add({ faceId: 'b1', personId: 'bob', embedding: new Float32Array([0, 0, 1]) });
+    matcher.add({ faceId: 'b2', personId: 'bob', embedding: new Float32Array([0.6, 0, 0.8]) });
+
+    const results = matcher.search(new Float32Array([7, 0, 0]), 5); // scale must not matter: cosine
+    expect(results.map((m) => m.personId)).toEqual(['ada', 'bob']);
+    expect(results[0]).toMatchObject({ faceId: 'a1' });
+    expect(results[0]!.score).toBeCloseTo(1, 6);
+    expect(results[1]).toMatchObject({ faceId: 'b2' });
+    expect(results[1]!.score).toBeCloseTo(0.6, 6);
+    expect(matcher.search(new Float32Array([0, 0.1, 0]), 1)).toEqual([
+      { personId: 'ada', faceId: 'a3', score: expect.closeTo(1, 6) },
+    ]);
+  });
+
+  it('stays consistent with a reference through random adds and removals', () => {
+    const dimension = 24;
+    const random = seededRandom(7);
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension, initialCapacity: 2 });
+    const reference = new Map<string, GalleryEntry>();
+    let nextFace = 0;
+
+    for (let step = 0; step < 600; step++) {
+      const roll = random();
+      const faceIds = [...reference.keys()];
+      if (roll < 0.6 || faceIds.length === 0) {
+        const entry = { faceId: `f${nextFace++}`, personId: `p${Math.floor(random() * 30)}`, embedding: randomVector(random, dimension) };
+        matcher.add(entry);
+        reference.set(entry.faceId, entry);
+      } else if (roll < 0.9) {
+        const faceId = faceIds[Math.floor(random() * faceIds.length)]!;
+        expect(matcher.removeFace(faceId)).toBe(true);
+        reference.delete(faceId);
+      } else {
+        const personId = `p${Math.floor(random() * 30)}`;
+        const owned = [...reference.values()].filter((e) => e.personId === personId);
+        expect(matcher.removePerson(personId)).toBe(owned.length);
+        for (const entry of owned) reference.delete(entry.faceId);
+      }
+
+      expect(matcher.size).toBe(reference.size);
+      if (step % 10 === 0) {
+        const probe = randomVector(random, dimension);
+        expectSameMatches(matcher.search(probe, 8), naiveSearch(reference.values(), probe, 8));
+        expect(matcher.personCount).toBe(new Set([...reference.values()].map((e) => e.personId)).size);
+      }
+    }
+    for (const faceId of reference.keys()) expect(matcher.has(faceId)).toBe(true);
+    expect(matcher.removeFace('never-added')).toBe(false);
+    expect(matcher.removePerson('nobody')).toBe(0);
+  });
+
+  it('finds each face exactly when probed with its own embedding after removals shuffled the rows', () => {
+    const random = seededRandom(99);
+    const gallery = randomGallery(random, 50, 50, 16).map((e, i) => ({ ...e, personId: `p${i}` }));
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 16 });
+    matcher.replaceAll(gallery);
+    for (let i = 0; i < 50; i += 3) matcher.removeFace(`face-${i}`);
+    for (const entry of gallery) {
+      const [top] = matcher.search(entry.embedding, 1);
+      if (matcher.has(entry.faceId)) {
+        expect(top).toMatchObject({ faceId: entry.faceId, personId: entry.personId });
+        expect(top!.score).toBeCloseTo(1, 6);
+      } else {
+        expect(top?.faceId).not.toBe(entry.faceId);
+      }
+    }
+  });
+
+  it('replaceAll swaps the whole gallery, and leaves it untouched when an entry is invalid', () => {
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 2 });
+    matcher.add({ faceId: 'old', personId: 'p', embedding: new Float32Array([1, 0]) });
+    matcher.replaceAll([
+      { faceId: 'x', personId: 'px', embedding: new Float32Array([0, 1]) },
+      { faceId: 'y', personId: 'py', embedding: new Float32Array([1, 1]) },
+    ]);
+    expect(matcher.size).toBe(2);
+    expect(matcher.has('old')).toBe(false);
+
+    const bad = [
+      { faceId: 'z', personId: 'pz', embedding: new Float32Array([1, 0]) },
+      { faceId: 'w', personId: 'pw', embedding: new Float32Array([1, 0, 0]) },
+    ];
+    expect(() => matcher.replaceAll(bad)).toThrow(expect.objectContaining({ code: 'MATCHER_DIMENSION_MISMATCH' }));
+    expect(matcher.size).toBe(2);
+    expect(matcher.has('x') && matcher.has('y')).toBe(true);
+    expect(matcher.search(new Float32Array([0, 1]), 1)[0]?.faceId).toBe('x');
+  });
+
+  it('loadFrom reads the active model from a template source', () => {
+    const requested: string[] = [];
+    const source = {
+      loadAll(modelId: string): Iterable<GalleryEntry> {
+        requested.push(modelId);
+        return [{ faceId: 'f', personId: 'p', embedding: new Float32Array([3, 4]) }];
+      },
+    };
+    const matcher = GalleryMatcher.loadFrom(source, 'fr_feature@1', 2);
+    expect(requested).toEqual(['fr_feature@1']);
+    expect(matcher.modelId).toBe('fr_feature@1');
+    expect(matcher.search(new Float32Array([3, 4]), 3)).toEqual([{ personId: 'p', faceId: 'f', score: expect.closeTo(1, 6) }]);
+  });
+
+  it('returns nothing for an empty gallery', () => {
+    expect(new GalleryMatcher({ modelId: 'm', dimension: 4 }).search(new Float32Array([1, 2, 3, 4]), 3)).toEqual([]);
+  });
+
+  it('rejects bad embeddings, probes, ids and arguments with typed errors', () => {
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 4 });
+    matcher.add({ faceId: 'f', personId: 'p', embedding: new Float32Array([1, 2, 3, 4]) });
+    const code = (c: string) => expect.objectContaining({ name: 'MatcherError', code: c });
+
+    expect(() => matcher.add({ faceId: 'g', personId: 'p', embedding: new Float32Array(5) })).toThrow(
+      code('MATCHER_DIMENSION_MISMATCH'),
+    );
+    expect(() => matcher.search(new Float32Array(3), 1)).toThrow(code('MATCHER_DIMENSION_MISMATCH'));
+    expect(() => matcher.add({ faceId: 'g', personId: 'p', embedding: new Float32Array([1, Number.NaN, 0, 0]) })).toThrow(
+      code('MATCHER_NON_FINITE'),
+    );
+    expect(() => matcher.search(new Float32Array([Number.POSITIVE_INFINITY, 0, 0, 0]), 1)).toThrow(code('MATCHER_NON_FINITE'));
+    expect(() => matcher.add({ faceId: 'g', personId: 'p', embedding: new Float32Array(4) })).toThrow(code('MATCHER_ZERO_VECTOR'));
+    expect(() => matcher.search(new Float32Array(4), 1)).toThrow(code('MATCHER_ZERO_VECTOR'));
+    expect(() => matcher.add({ faceId: 'f', personId: 'q', embedding: new Float32Array([1, 0, 0, 0]) })).toThrow(
+      code('MATCHER_DUPLICATE_FACE'),
+    );
+    expect(() => matcher.add({ faceId: '', personId: 'q', embedding: new Float32Array([1, 0, 0, 0]) })).toThrow(
+      code('MATCHER_INVALID_ARGUMENT'),
+    );
+    for (const k of [0, -1, 1.5, Number.NaN]) {
+      expect(() => matcher.search(new Float32Array([1, 0, 0, 0]), k)).toThrow(code('MATCHER_INVALID_ARGUMENT'));
+    }
+    expect(() => new GalleryMatcher({ modelId: 'm', dimension: 0 })).toThrow(MatcherError);
+    // Nothing invalid got in.
+    expect(matcher.size).toBe(1);
+  });
+});

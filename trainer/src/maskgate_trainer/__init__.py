@@ -1,0 +1,1 @@
+"""maskgate offline trainer: G2D masked-face recognition."""

@@ -1,0 +1,106 @@
+"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet} ...`"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m maskgate_trainer", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_config(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", required=True, help="YAML config, e.g. trainer/configs/cpu_small.yaml")
+        sp.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override a config value")
+
+    sp = sub.add_parser("prepare", help="detect + align the face folders once into the crop cache, then cache teacher embeddings")
+    with_config(sp)
+    sp.add_argument("--limit", type=int, default=None, help="only the first N images (smoke runs)")
+    sp = sub.add_parser("train", help="train one stage")
+    with_config(sp)
+    sp.add_argument("--stage", required=True, choices=["encoder", "reformer", "classifier"])
+    sp.add_argument("--resume", action="store_true", help="continue from <out_dir>/<stage>.pt")
+    sp.add_argument("--no-eval", action="store_true", help="skip the dev evaluation after the stage")
+    sp = sub.add_parser("eval", help="student vs teacher on the dev pairs (metrics.json, metrics.md, roc.png, scores.png)")
+    with_config(sp)
+    sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"], help="which checkpoint's embedding")
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/eval_<stage>)")
+    sp = sub.add_parser("export", help="export the student to ONNX + sidecar JSON")
+    with_config(sp)
+    sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
+    sp.add_argument("--out", default="models/g2d/g2d.onnx")
+    sp.add_argument("--metrics", default=None, help="metrics.json to embed in the sidecar")
+    sp = sub.add_parser("masks-sheet", help="contact sheet of synthetic masks")
+    with_config(sp)
+    sp.add_argument("--out", default="docs/masks-contact-sheet.png")
+    sp.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = load_config(args.config, args.set)
+    except ConfigError as e:
+        print(f"config error [{e.code}]: {e}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, cfg)
+    except Exception as e:  # typed errors carry a stable code; anything else is a bug and re-raised
+        code = getattr(e, "code", None)
+        if code is None:
+            raise
+        print(f"error [{code}]: {e}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, cfg: dict) -> int:
+    if args.command == "prepare":
+        from .data import build_cache
+        from .train import load_training_data, repo_path
+
+        cache, stats = build_cache(repo_path(cfg["data"]["root"]), repo_path(cfg["data"]["detector"]), args.limit)
+        out = repo_path(cfg["data"]["cache_dir"])
+        cache.save(out)
+        (out / "prepare_stats.json").write_text(json.dumps(stats, indent=1))
+        load_training_data(cfg)  # computes and caches the teacher embeddings
+        print(json.dumps({k: v for k, v in stats.items() if k != "failedPaths"}))
+        return 0
+    if args.command == "train":
+        from .train import train_stage
+
+        res = train_stage(cfg, args.stage, resume=args.resume, evaluate=not args.no_eval)
+        print(json.dumps({"stage": args.stage, "seconds": res["seconds"], "lastEpoch": res["history"][-1] if res["history"] else None}))
+        return 0
+    if args.command == "eval":
+        from pathlib import Path
+
+        from .train import evaluate_run
+
+        evaluate_run(cfg, args.stage, out_dir=Path(args.out) if args.out else None)
+        return 0
+    if args.command == "export":
+        from .export import export_student
+
+        info = export_student(cfg, args.stage, args.out, args.metrics)
+        print(json.dumps(info, indent=1))
+        return 0
+    if args.command == "masks-sheet":
+        import cv2
+        import numpy as np
+
+        from .data import FaceCache
+        from .masks import contact_sheet
+        from .train import repo_path
+
+        cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
+        idx = np.random.default_rng(args.seed).choice(len(cache), 48, replace=False)
+        sheet = contact_sheet(np.asarray(cache.crops)[idx], cache.keypoints[idx], seed=args.seed)
+        cv2.imwrite(str(repo_path(args.out)), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        print(args.out)
+        return 0
+    return 2

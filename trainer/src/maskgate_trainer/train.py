@@ -1,0 +1,519 @@
+"""The three greedy G2D stages: encoder (inpainting, L1 + WGAN-GP), reformer (relational distillation
+from the teacher's embedding of the unmasked face), classifier (FC-512 + softmax CE).
+
+Each stage writes `<out_dir>/<stage>.pt` after every epoch; `--resume` continues from it."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from . import distributed as dist_util
+from .data import FaceCache, Split, split_identities
+from .evaluate import (DevImages, PairList, build_dev_images, evaluate_embedder, make_pairs, metrics_table,
+                       plot_results, save_json, strip_scores)
+from .losses import critic_loss, distillation_loss, generator_adversarial, inpainting_l1
+from .masks import augment_pair, synthesize_mask
+from .models.critic import Critic
+from .models.decoder import InpaintingDecoder, Inpainter
+from .models.encoder import GenerativeEncoder
+from .models.onnx_net import load_onnx_net, teacher_preprocess_bgr
+from .models.reformer import EmbeddingHead, G2DReformer, G2DStudent, TeacherInitReformer
+from .teacher import OnnxEmbedder
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+STAGES = ("encoder", "reformer", "classifier")
+
+
+class TrainingError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def repo_path(p: str | Path) -> Path:
+    p = Path(p)
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class TrainingData:
+    cache: FaceCache
+    split: Split
+    train: np.ndarray  # cache indices used for training
+    teacher: np.ndarray  # (N,512) teacher embeddings of the unmasked crops
+    teacher_flip: np.ndarray  # same for horizontally flipped crops
+
+
+def teacher_embeddings(cfg: dict, cache: FaceCache) -> tuple[np.ndarray, np.ndarray]:
+    """Teacher embeddings of every unmasked crop (and its mirror image), cached beside the crops."""
+    d = repo_path(cfg["data"]["cache_dir"])
+    stem = Path(cfg["teacher"]["onnx"]).stem
+    paths = d / f"teacher_{stem}.npy", d / f"teacher_{stem}_flip.npy"
+    if not paths[0].exists() or not paths[1].exists():
+        emb = OnnxEmbedder(repo_path(cfg["teacher"]["onnx"]), num_threads=cfg["run"]["threads"])
+        np.save(paths[0], emb.embed(cache.crops, progress=True))
+        np.save(paths[1], emb.embed(np.ascontiguousarray(np.asarray(cache.crops)[:, :, ::-1]), progress=True))
+    return np.load(paths[0]), np.load(paths[1])
+
+
+def load_training_data(cfg: dict) -> TrainingData:
+    cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
+    split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
+    train = split.train
+    if cfg["data"].get("limit_train"):
+        train = np.random.default_rng(cfg["run"]["seed"]).permutation(train)[: cfg["data"]["limit_train"]]
+        train.sort()
+    t, tf = teacher_embeddings(cfg, cache)
+    return TrainingData(cache, split, train, t, tf)
+
+
+def to_input(batch_rgb: np.ndarray) -> torch.Tensor:
+    """(N,112,112,3) uint8 RGB → model input (N,3,112,112) BGR (x-127)/128 (the teacher's convention)."""
+    return torch.from_numpy(teacher_preprocess_bgr(batch_rgb))
+
+
+class MaskedFaceDataset(Dataset):
+    """Yields an on-the-fly masked face (or, with probability `unmasked_p`, the plain face), the
+    unmasked target, the occlusion map, the teacher's embedding of the unmasked face (mirrored when
+    the sample was flipped) and a class label. Seeded by (seed, epoch, index): reproducible, resumable."""
+
+    def __init__(self, data: TrainingData, indices: np.ndarray, aug: dict, seed: int,
+                 class_of: dict[int, int] | None = None, unmasked_p: float | None = None) -> None:
+        self.data, self.indices, self.aug, self.seed = data, indices, aug, seed
+        self.class_of = class_of or {}
+        self.unmasked_p = aug.get("unmasked_p", 0.0) if unmasked_p is None else unmasked_p
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, k: int) -> dict[str, Any]:
+        i = int(self.indices[k])
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        crop = np.asarray(self.data.cache.crops[i])
+        sample = synthesize_mask(crop, self.data.cache.keypoints[i], rng)
+        plain = bool(rng.random() < self.unmasked_p)
+        inp = crop if plain else sample.image
+        occ = np.zeros_like(sample.occlusion) if plain else sample.occlusion
+        (inp, target, occ), flipped = augment_pair([inp, crop, occ], rng, self.aug["max_shift"], self.aug["flip_p"])
+        teacher = (self.data.teacher_flip if flipped else self.data.teacher)[i]
+        return {
+            "input": inp, "target": target, "occlusion": occ.astype(np.float32),
+            "teacher": teacher.astype(np.float32), "label": self.class_of.get(int(self.data.cache.labels[i]), -1),
+        }
+
+
+def collate(items: list[dict]) -> dict[str, torch.Tensor]:
+    return {
+        "input": to_input(np.stack([it["input"] for it in items])),
+        "target": to_input(np.stack([it["target"] for it in items])),
+        "occlusion": torch.from_numpy(np.stack([it["occlusion"] for it in items]))[:, None],
+        "teacher": torch.from_numpy(np.stack([it["teacher"] for it in items])),
+        "label": torch.tensor([it["label"] for it in items], dtype=torch.long),
+    }
+
+
+def make_loader(ds: MaskedFaceDataset, batch_size: int, cfg: dict, shuffle_seed: int) -> DataLoader:
+    sampler = dist_util.sampler(ds, shuffle_seed)
+    gen = torch.Generator().manual_seed(shuffle_seed)
+    return DataLoader(ds, batch_size=batch_size, shuffle=sampler is None, sampler=sampler, generator=gen,
+                      collate_fn=collate, num_workers=cfg["run"]["num_workers"], drop_last=True)
+
+
+# ---------------------------------------------------------------- model builders
+
+
+def build_encoder(cfg: dict) -> GenerativeEncoder:
+    e = cfg["encoder"]
+    return GenerativeEncoder(width=e["width"], channels=e["channels"], blocks=e["blocks"])
+
+
+def build_reformer(cfg: dict) -> nn.Module:
+    r = cfg["reformer"]
+    if r["arch"] == "teacher_init":
+        trunk = load_onnx_net(repo_path(cfg["teacher"]["onnx"]))
+        return TeacherInitReformer(trunk, cfg["encoder"]["channels"], cfg["teacher"]["inject_at"], r["use_generative"])
+    if r["arch"] == "g2d":
+        return G2DReformer(cfg["encoder"]["channels"])
+    raise TrainingError("BAD_ARCH", f"unknown reformer arch {r['arch']!r}")
+
+
+def uses_encoder(cfg: dict) -> bool:
+    return cfg["reformer"]["arch"] == "g2d" or bool(cfg["reformer"]["use_generative"])
+
+
+def checkpoint_path(cfg: dict, stage: str) -> Path:
+    return repo_path(cfg["run"]["out_dir"]) / f"{stage}.pt"
+
+
+def load_checkpoint(cfg: dict, stage: str) -> dict:
+    p = checkpoint_path(cfg, stage)
+    if stage == "encoder" and cfg["encoder"].get("checkpoint"):  # ablations reuse one trained encoder
+        p = repo_path(cfg["encoder"]["checkpoint"])
+    if not p.exists():
+        raise TrainingError("NO_CHECKPOINT", f"stage {stage!r} has no checkpoint at {p}; train it first")
+    return torch.load(p, map_location="cpu", weights_only=False)
+
+
+def save_checkpoint(cfg: dict, stage: str, state: dict) -> None:
+    if not dist_util.is_main():
+        return
+    p = checkpoint_path(cfg, stage)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(p)  # atomic: an interrupted save never corrupts the last good checkpoint
+
+
+def build_student(cfg: dict, stage: str = "classifier") -> G2DStudent:
+    """Inference network from the checkpoints of `stage` and the stages before it."""
+    encoder = None
+    if uses_encoder(cfg):
+        encoder = build_encoder(cfg)
+        encoder.load_state_dict(load_checkpoint(cfg, "encoder")["encoder"])
+    reformer = build_reformer(cfg)
+    head = None
+    if stage in ("reformer", "classifier"):
+        reformer.load_state_dict(load_checkpoint(cfg, "reformer")["reformer"])
+    if stage == "classifier":
+        ck = load_checkpoint(cfg, "classifier")
+        if ck.get("reformer") is not None:  # end-to-end finetuning changed the reformer
+            reformer.load_state_dict(ck["reformer"])
+        head = EmbeddingHead()
+        head.load_state_dict(ck["head"])
+    return G2DStudent(encoder, reformer, head).eval()
+
+
+def torch_embedder(model: nn.Module, batch: int = 128):
+    def embed(crops: np.ndarray) -> np.ndarray:
+        out = []
+        with torch.no_grad():
+            for s in range(0, len(crops), batch):
+                out.append(model(to_input(np.asarray(crops[s : s + batch]))).numpy())
+        return np.concatenate(out)
+
+    return embed
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def setup(cfg: dict) -> torch.device:
+    torch.set_num_threads(int(cfg["run"]["threads"]))
+    torch.manual_seed(cfg["run"]["seed"])
+    dist_util.init()
+    if cfg["run"]["device"] == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda", dist_util.local_rank())
+    return torch.device("cpu")
+
+
+def _resume_state(cfg: dict, stage: str, resume: bool) -> dict | None:
+    if not resume:
+        return None
+    return load_checkpoint(cfg, stage)
+
+
+def _progress(loader: DataLoader, desc: str):
+    return tqdm(loader, desc=desc, unit="batch", disable=not dist_util.is_main(), mininterval=5.0)
+
+
+def _dev(cfg: dict, data: TrainingData) -> tuple[PairList, DevImages]:
+    pairs = make_pairs(data.cache.labels, data.split.dev, cfg["data"]["pair_seed"],
+                       cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
+    return pairs, build_dev_images(data.cache.crops, data.cache.keypoints, pairs, cfg["data"]["mask_seed"])
+
+
+def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None) -> dict:
+    """Student (from `stage`) and teacher on the dev pairs; writes metrics.json, metrics.md and plots."""
+    data = data or load_training_data(cfg)
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / f"eval_{stage}"
+    pairs, dev = _dev(cfg, data)
+    student = build_student(cfg, stage)
+    t0 = time.time()
+    results = {f"student ({stage})": evaluate_embedder(torch_embedder(student, cfg["run"]["eval_batch"]), dev, pairs)}
+    seconds = time.time() - t0
+    teacher = OnnxEmbedder(repo_path(cfg["teacher"]["onnx"]), num_threads=cfg["run"]["threads"])
+    results["teacher (fr_feature)"] = evaluate_embedder(teacher.embed, dev, pairs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_results(results, pairs.genuine, out_dir)
+    summary = strip_scores(results)
+    summary["_meta"] = {"stage": stage, "pairs": int(len(pairs.genuine)), "genuine": int(pairs.genuine.sum()),
+                        "devImages": int(len(dev.index)), "devIdentities": len(data.split.dev_identities),
+                        "studentEmbedImagesPerSecond": round(3 * len(dev.index) / seconds, 1)}
+    save_json(summary, out_dir / "metrics.json")
+    table = metrics_table(results)
+    (out_dir / "metrics.md").write_text(table + "\n")
+    print(table)
+    return summary
+
+
+# ---------------------------------------------------------------- stage 1
+
+
+def train_encoder(cfg: dict, resume: bool = False) -> dict:
+    dev = setup(cfg)
+    data = load_training_data(cfg)
+    e = cfg["encoder"]
+    # Inpainting always sees a mask: the unmasked share only matters for the discriminative stages.
+    ds = MaskedFaceDataset(data, data.train, cfg["augment"], cfg["run"]["seed"], unmasked_p=0.0)
+    inpainter = Inpainter(build_encoder(cfg), InpaintingDecoder(e["channels"], e["decoder_width"])).to(dev)
+    critic = Critic().to(dev)
+    opt_g = torch.optim.Adam(inpainter.parameters(), lr=e["lr"], betas=(0.5, 0.9))
+    opt_c = torch.optim.Adam(critic.parameters(), lr=e["critic_lr"], betas=(0.5, 0.9))
+    start = 0
+    if (st := _resume_state(cfg, "encoder", resume)) is not None:
+        inpainter.encoder.load_state_dict(st["encoder"]), inpainter.decoder.load_state_dict(st["decoder"])
+        critic.load_state_dict(st["critic"]), opt_g.load_state_dict(st["opt_g"]), opt_c.load_state_dict(st["opt_c"])
+        start = st["epoch"] + 1
+    # The critic stays unwrapped: DDP does not support the double backward of the gradient penalty,
+    # so its gradients are averaged by hand.
+    g_model, c_model = dist_util.wrap(inpainter, dev), critic
+    history = []
+    for epoch in range(start, e["epochs"]):
+        ds.set_epoch(epoch)
+        loader = make_loader(ds, e["batch_size"], cfg, cfg["run"]["seed"] + epoch)
+        inpainter.train(), critic.train()
+        t0, seen, sums = time.time(), 0, {"l1": 0.0, "adv": 0.0, "critic": 0.0}
+        bar = _progress(loader, f"encoder {epoch + 1}/{e['epochs']}")
+        for step, b in enumerate(bar):
+            x, y, m = b["input"].to(dev), b["target"].to(dev), b["occlusion"].to(dev)
+            gen, occ_logits = g_model(x)
+            done = Inpainter.complete(x, gen, m)
+            opt_c.zero_grad(set_to_none=True)
+            lc = critic_loss(c_model, y, done, e["gp_weight"])
+            lc.backward()
+            if dist_util.world_size() > 1:
+                dist_util.allreduce_grads(critic)
+            opt_c.step()
+            opt_g.zero_grad(set_to_none=True)
+            l1 = inpainting_l1(gen, y, m, e["hole_weight"])
+            adv = generator_adversarial(c_model, done)
+            seg = F.binary_cross_entropy_with_logits(occ_logits, m)
+            (l1 + 0.1 * seg + e["adv_weight"] * adv).backward()
+            opt_g.step()
+            seen += len(x)
+            for k, v in (("l1", l1), ("adv", adv), ("critic", lc)):
+                sums[k] += float(v)
+            bar.set_postfix(l1=f"{float(l1):.4f}", critic=f"{float(lc):.3f}", img_s=f"{seen / (time.time() - t0):.1f}")
+        n = max(step + 1, 1)
+        rec = {"epoch": epoch, **{k: v / n for k, v in sums.items()}, "imagesPerSecond": seen / (time.time() - t0)}
+        history.append(rec)
+        save_checkpoint(cfg, "encoder", {
+            "stage": "encoder", "epoch": epoch, "config": cfg, "encoder": inpainter.encoder.state_dict(),
+            "decoder": inpainter.decoder.state_dict(), "critic": critic.state_dict(),
+            "opt_g": opt_g.state_dict(), "opt_c": opt_c.state_dict(), "history": history})
+    if dist_util.is_main():
+        _save_inpainting_examples(cfg, data, inpainter)
+    return {"history": history}
+
+
+def _save_inpainting_examples(cfg: dict, data: TrainingData, inpainter: Inpainter) -> None:
+    import cv2
+
+    inpainter.eval()
+    idx = data.split.dev[:8]
+    ds = MaskedFaceDataset(data, idx, {**cfg["augment"], "flip_p": 0.0, "max_shift": 0}, 99, unmasked_p=0.0)
+    b = collate([ds[k] for k in range(len(idx))])
+    with torch.no_grad():
+        gen, _ = inpainter(b["input"])
+    done = Inpainter.complete(b["input"], gen, b["occlusion"])
+    rows = [((t.permute(0, 2, 3, 1).numpy() * 128 + 127).clip(0, 255).astype(np.uint8)) for t in (b["input"], done, b["target"])]
+    grid = np.concatenate([np.concatenate(list(r), axis=1) for r in rows], axis=0)  # BGR already
+    out = repo_path(cfg["run"]["out_dir"]) / "inpainting_examples.png"
+    cv2.imwrite(str(out), grid)
+
+
+# ---------------------------------------------------------------- stage 2
+
+
+def _frozen_encoder(cfg: dict, dev: torch.device) -> nn.Module | None:
+    if not uses_encoder(cfg):
+        return None
+    enc = build_encoder(cfg)
+    enc.load_state_dict(load_checkpoint(cfg, "encoder")["encoder"])
+    enc.eval().requires_grad_(False)
+    return enc.to(dev)
+
+
+def _cosine_lr(opt: torch.optim.Optimizer, base: list[float], step: int, total: int, warmup: int = 50) -> None:
+    f = (step + 1) / warmup if step < warmup else 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
+    for g, lr in zip(opt.param_groups, base):
+        g["lr"] = lr * f
+
+
+def train_reformer(cfg: dict, resume: bool = False) -> dict:
+    dev = setup(cfg)
+    data = load_training_data(cfg)
+    r = cfg["reformer"]
+    encoder = _frozen_encoder(cfg, dev)
+    reformer = build_reformer(cfg).to(dev)
+    projection = nn.Linear(512, data.teacher.shape[1]).to(dev)  # the "linear map to the teacher dim"
+    with torch.no_grad():
+        projection.weight.copy_(torch.eye(512, data.teacher.shape[1]))
+        projection.bias.zero_()
+    class_of = _classes(data)
+    ce_head = nn.Linear(512, len(class_of)).to(dev) if r["w_ce"] > 0 else None
+    fast = list(projection.parameters()) + (list(ce_head.parameters()) if ce_head is not None else [])
+    if isinstance(reformer, TeacherInitReformer):
+        slow, fast = list(reformer.trunk.parameters()), fast + list(reformer.fuse.parameters())
+        groups = [{"params": slow, "lr": r["lr"]}, {"params": fast, "lr": r["lr"] * r["head_lr_mult"]}]
+    else:  # from scratch: one learning rate for everything
+        groups = [{"params": list(reformer.parameters()) + fast, "lr": r["lr"] * r["head_lr_mult"]}]
+    opt = torch.optim.AdamW(groups, weight_decay=r["weight_decay"])
+    base_lrs = [g["lr"] for g in groups]
+    ds = MaskedFaceDataset(data, data.train, cfg["augment"], cfg["run"]["seed"] + 1, class_of)
+    steps_per_epoch = len(ds) // r["batch_size"] // dist_util.world_size()
+    total = steps_per_epoch * r["epochs"]
+    start = 0
+    history: list[dict] = []
+    if (st := _resume_state(cfg, "reformer", resume)) is not None:
+        reformer.load_state_dict(st["reformer"]), projection.load_state_dict(st["projection"]), opt.load_state_dict(st["opt"])
+        if ce_head is not None and st.get("ce_head"):
+            ce_head.load_state_dict(st["ce_head"])
+        start, history = st["epoch"] + 1, st["history"]
+    model = dist_util.wrap(reformer, dev)
+    for epoch in range(start, r["epochs"]):
+        ds.set_epoch(epoch)
+        loader = make_loader(ds, r["batch_size"], cfg, cfg["run"]["seed"] + 100 + epoch)
+        reformer.train()
+        t0, seen, sums = time.time(), 0, {"loss": 0.0, "mse": 0.0, "rkd_d": 0.0, "rkd_a": 0.0, "ce": 0.0}
+        bar = _progress(loader, f"reformer {epoch + 1}/{r['epochs']}")
+        for step, b in enumerate(bar):
+            _cosine_lr(opt, base_lrs, epoch * steps_per_epoch + step, total)
+            x, t = b["input"].to(dev), b["teacher"].to(dev)
+            with torch.no_grad():
+                feat = encoder(x) if encoder is not None else None
+            s = model(x, feat)
+            loss, parts = distillation_loss(projection(s), s, t, r["w_distance"], r["w_angle"], r["w_mse"])
+            ce = torch.zeros(())
+            if ce_head is not None:
+                ce = F.cross_entropy(ce_head(F.normalize(s) * 16.0), b["label"].to(dev), ignore_index=-1)
+                loss = loss + r["w_ce"] * ce
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if dist_util.world_size() > 1:
+                dist_util.allreduce_grads(projection)
+                if ce_head is not None:
+                    dist_util.allreduce_grads(ce_head)
+            opt.step()
+            seen += len(x)
+            for k, v in (("loss", float(loss)), ("ce", float(ce)), *parts.items()):
+                sums[k] += v
+            bar.set_postfix(loss=f"{float(loss):.4f}", mse=f"{parts['mse']:.4f}", img_s=f"{seen / (time.time() - t0):.1f}")
+        n = max(step + 1, 1)
+        history.append({"epoch": epoch, **{k: v / n for k, v in sums.items()}, "imagesPerSecond": seen / (time.time() - t0)})
+        save_checkpoint(cfg, "reformer", {
+            "stage": "reformer", "epoch": epoch, "config": cfg, "reformer": reformer.state_dict(),
+            "projection": projection.state_dict(), "ce_head": ce_head.state_dict() if ce_head is not None else None,
+            "opt": opt.state_dict(), "history": history})
+    return {"history": history}
+
+
+def _classes(data: TrainingData) -> dict[int, int]:
+    """Training identities with >= 2 images → contiguous class ids."""
+    counts = np.bincount(data.cache.labels[data.train], minlength=len(data.cache.identities))
+    return {int(i): k for k, i in enumerate(np.flatnonzero(counts >= 2))}
+
+
+# ---------------------------------------------------------------- stage 3
+
+
+def train_classifier(cfg: dict, resume: bool = False) -> dict:
+    dev = setup(cfg)
+    data = load_training_data(cfg)
+    c = cfg["classifier"]
+    encoder = _frozen_encoder(cfg, dev)
+    reformer = build_reformer(cfg)
+    reformer.load_state_dict(load_checkpoint(cfg, "reformer")["reformer"])
+    reformer.to(dev)
+    class_of = _classes(data)
+    idx = np.array([i for i in data.train if int(data.cache.labels[i]) in class_of])
+    head = EmbeddingHead().to(dev)
+    classifier = nn.Linear(512, len(class_of)).to(dev)
+    groups = [{"params": list(head.parameters()) + list(classifier.parameters()), "lr": c["lr"]}]
+    if c["end_to_end"]:
+        groups.append({"params": list(reformer.parameters()), "lr": c["backbone_lr"]})
+    else:
+        reformer.eval().requires_grad_(False)
+    opt = torch.optim.AdamW(groups, weight_decay=5e-4)
+    base_lrs = [g["lr"] for g in groups]
+    ds = MaskedFaceDataset(data, idx, cfg["augment"], cfg["run"]["seed"] + 2, class_of)
+    steps_per_epoch = len(ds) // c["batch_size"] // dist_util.world_size()
+    total = steps_per_epoch * c["epochs"]
+    start, history = 0, []
+    if (st := _resume_state(cfg, "classifier", resume)) is not None:
+        head.load_state_dict(st["head"]), classifier.load_state_dict(st["classifier"]), opt.load_state_dict(st["opt"])
+        if st.get("reformer") is not None:
+            reformer.load_state_dict(st["reformer"])
+        start, history = st["epoch"] + 1, st["history"]
+    trainable = nn.ModuleDict({"head": head, "classifier": classifier, **({"reformer": reformer} if c["end_to_end"] else {})})
+    trainable.to(dev)  # called piecewise, so gradients are averaged by hand under DDP (allreduce_grads)
+    for epoch in range(start, c["epochs"]):
+        ds.set_epoch(epoch)
+        loader = make_loader(ds, c["batch_size"], cfg, cfg["run"]["seed"] + 200 + epoch)
+        head.train(), classifier.train()
+        if c["end_to_end"]:
+            reformer.train()
+        t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
+        bar = _progress(loader, f"classifier {epoch + 1}/{c['epochs']}")
+        for step, b in enumerate(bar):
+            _cosine_lr(opt, base_lrs, epoch * steps_per_epoch + step, total, warmup=10)
+            x, y = b["input"].to(dev), b["label"].to(dev)
+            with torch.no_grad():
+                feat = encoder(x) if encoder is not None else None
+            with torch.set_grad_enabled(c["end_to_end"]):
+                s = reformer(x, feat)
+            logits = classifier(head(s))
+            loss = F.cross_entropy(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if dist_util.world_size() > 1:
+                dist_util.allreduce_grads(trainable)
+            opt.step()
+            seen += len(x)
+            loss_sum += float(loss)
+            correct += int((logits.argmax(1) == y).sum())
+            bar.set_postfix(ce=f"{float(loss):.3f}", acc=f"{correct / seen:.3f}", img_s=f"{seen / (time.time() - t0):.1f}")
+        n = max(step + 1, 1)
+        history.append({"epoch": epoch, "ce": loss_sum / n, "trainAcc": correct / max(seen, 1),
+                        "imagesPerSecond": seen / (time.time() - t0)})
+        save_checkpoint(cfg, "classifier", {
+            "stage": "classifier", "epoch": epoch, "config": cfg, "head": head.state_dict(),
+            "classifier": classifier.state_dict(), "reformer": reformer.state_dict() if c["end_to_end"] else None,
+            "opt": opt.state_dict(), "history": history, "classes": len(class_of)})
+    return {"history": history}
+
+
+def train_stage(cfg: dict, stage: str, resume: bool = False, evaluate: bool = True) -> dict:
+    if stage not in STAGES:
+        raise TrainingError("BAD_STAGE", f"stage must be one of {STAGES}")
+    t0 = time.time()
+    fn = {"encoder": train_encoder, "reformer": train_reformer, "classifier": train_classifier}[stage]
+    result = fn(cfg, resume)
+    result["seconds"] = round(time.time() - t0, 1)
+    if dist_util.is_main():
+        out = repo_path(cfg["run"]["out_dir"])
+        save_json(result, out / f"{stage}_history.json")
+        (out / "config.json").write_text(json.dumps(cfg, indent=1))
+        if evaluate and stage in ("reformer", "classifier"):
+            result["metrics"] = evaluate_run(cfg, stage)
+    dist_util.barrier()
+    return result
