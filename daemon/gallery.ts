@@ -13,6 +13,7 @@ import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
 import { PeopleRepository, type PersonDeletionReport, type PersonRecord } from '../store/people-repository.js';
 import { TemplatesRepository } from '../store/templates-repository.js';
 import { DecisionsRepository } from '../store/decisions-repository.js';
+import { StoreError } from '../store/errors.js';
 import type { GallerySearch, PersonDirectory } from './track-decider.js';
 
 export type EnrolmentErrorCode =
@@ -133,6 +134,20 @@ export class Gallery implements GallerySearch, PersonDirectory {
     if (person.active) this.matcher.add({ faceId: record.id, personId, embedding });
     this.logger.info({ personId, faceId: record.id }, 'face enrolled');
     return { face: record, nearestOther };
+  }
+
+  /**
+   * Stores the current model's template for a face enrolled earlier (re-embedding after a model
+   * change) and makes it matchable at once when its person is active. Throws StoreError
+   * STORE_NOT_FOUND when the face has been deleted meanwhile.
+   */
+  addTemplate(faceId: string, embedding: Float32Array): void {
+    const face = this.faces.get(faceId);
+    if (!face) throw new StoreError('STORE_NOT_FOUND', `no face with id ${faceId}`);
+    this.templates.upsert({ faceId, modelId: this.analyzer.modelId, embedding });
+    if (this.people.get(face.personId)?.active && !this.matcher.has(faceId)) {
+      this.matcher.add({ faceId, personId: face.personId, embedding });
+    }
   }
 
   createPerson(displayName: string, externalId: string | null = null): PersonRecord {

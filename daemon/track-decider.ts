@@ -2,6 +2,7 @@
 // `framesPerDecision` frames are averaged (template fusion, steadier than any single frame)
 // and searched once against the gallery.
 import { randomUUID } from 'node:crypto';
+import { l2Normalize } from '../pipeline/embedder.js';
 import type { DecisionReason, Outcome } from './messages.js';
 
 export interface GallerySearch {
@@ -100,7 +101,7 @@ export class TrackDecider {
   }
 
   private decide(trackId: string, track: PendingTrack, now: number): TrackDecision {
-    const probe = normalise(track.sum!);
+    const probe = l2Normalize(Float32Array.from(track.sum!));
     const [best] = this.gallery.search(probe, 1);
     track.decidedAt = now;
     if (!best || best.score < this.settings.threshold) {
@@ -134,13 +135,4 @@ export class TrackDecider {
       expiresAt: now + this.settings.grantTtlMs,
     };
   }
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  const out = new Float32Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = v[i]! * inv;
-  return out;
 }

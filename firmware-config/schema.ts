@@ -158,6 +158,27 @@ export const ApiConfigSchema = Type.Object(
     host: Type.String({ title: 'Listen address', minLength: 1, default: '127.0.0.1' }),
     port: Type.Integer({ title: 'Listen port (0 = any free port)', minimum: 0, maximum: 65535, default: 8080 }),
     maxUploadBytes: Type.Integer({ title: 'Largest accepted upload', minimum: 1024, maximum: 100 * 1024 * 1024, default: 10 * 1024 * 1024 }),
+    maxImagePixels: Type.Integer({
+      title: 'Largest accepted photo in decoded pixels (width x height); refuses decompression bombs',
+      minimum: 10_000,
+      maximum: 100_000_000,
+      default: 25_000_000,
+    }),
+    authFailureLimitPerMinute: Type.Integer({
+      title: 'Failed authentications per client address per minute before it gets 429',
+      minimum: 1,
+      maximum: 10_000,
+      default: 10,
+    }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          certFile: Type.String({ title: 'PEM certificate chain file', minLength: 1 }),
+          keyFile: Type.String({ title: 'PEM private key file', minLength: 1 }),
+        },
+        { ...Strict, title: 'Serve HTTPS with this certificate (absent: plain HTTP)' },
+      ),
+    ),
   },
   { ...Strict, title: 'Enrolment API', default: {} },
 );
@@ -187,3 +208,4 @@ export type ModelConfig = Static<typeof ModelConfigSchema>;
 export type MatchingConfig = Static<typeof MatchingConfigSchema>;
 export type QualityConfig = Static<typeof QualityConfigSchema>;
 export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;
+export type ApiConfig = Static<typeof ApiConfigSchema>;

@@ -11,10 +11,12 @@ import {
   ModelLoadError,
   SerialQueue,
 } from './execution-providers.js';
+import { intersectionArea, iou } from './geometry.js';
 import { assertRgbImage } from './image.js';
 import type { Box, FaceDetection, FaceKeypoints, Point, RgbImage } from './types.js';
 
 export { generateAnchors, type Anchor } from './blazeface-anchors.js';
+export { intersectionArea, iou } from './geometry.js';
 
 const INPUT_SIZE = BLAZEFACE_BACK_256_ANCHORS.inputSize;
 const NUM_KEYPOINTS = 6;
@@ -98,19 +100,6 @@ export function decodeDetections(
     });
   }
   return detections;
-}
-
-export function intersectionArea(a: Box, b: Box): number {
-  const ix = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const iy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  return ix > 0 && iy > 0 ? ix * iy : 0;
-}
-
-export function iou(a: Box, b: Box): number {
-  const inter = intersectionArea(a, b);
-  if (inter === 0) return 0;
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /**
@@ -238,7 +227,8 @@ export class BlazeFaceDetector {
   /**
    * Faces in `image`, best score first, in source-image pixels (boxes may extend past the edges).
    * `padding` > 0 runs the model on the image as if padded with black by that fraction of its
-   * longer side on each side (one pass; see detectWithPadding).
+   * longer side on each side (one pass; see detectWithPadding). `image.data` is read while the
+   * promise is pending, so a capture source must not reuse the buffer until it resolves.
    */
   async detect(image: RgbImage, padding = 0): Promise<FaceDetection[]> {
     assertRgbImage(image);
@@ -253,7 +243,8 @@ export class BlazeFaceDetector {
    * LARGE_FACE_FRACTION of the longer image side, a second pass runs on the image padded by
    * `padding` (fraction of the longer side, each side), and its large faces replace the
    * overlapping plain ones. Small faces keep the plain pass's detection, which sees them at
-   * twice the resolution. See docs/detection-alignment.md for the measurements.
+   * twice the resolution. When the plain pass finds nothing, the padded pass's faces are returned
+   * as they are. See docs/detection-alignment.md for the measurements.
    */
   async detectWithPadding(image: RgbImage, padding = DEFAULT_REDETECT_PADDING): Promise<FaceDetection[]> {
     assertRgbImage(image);
@@ -264,6 +255,7 @@ export class BlazeFaceDetector {
         Math.max(d.box.width, d.box.height) >= LARGE_FACE_FRACTION * Math.max(image.width, image.height);
       if (plain.length > 0 && !plain.some(isLarge)) return plain;
       const padded = await this.detectOnce(image, padding);
+      if (plain.length === 0) return padded;
       return mergePasses(padded.filter(isLarge), plain, this.nmsIouThreshold);
     });
   }

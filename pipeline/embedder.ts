@@ -124,9 +124,6 @@ export class OnnxEmbedder implements Embedder {
   private readonly height: number;
   /** Input buffer, grown to the largest batch seen and reused. */
   private input = new Float32Array(0);
-  private readonly channelMap: readonly [number, number, number];
-  private readonly scale: Float32Array;
-  private readonly bias: Float32Array;
 
   private constructor(
     private readonly loaded: LoadedSession,
@@ -135,11 +132,6 @@ export class OnnxEmbedder implements Embedder {
     this.modelId = sidecar.modelId;
     this.dimension = sidecar.embeddingSize;
     [this.width, this.height] = sidecar.inputSize;
-    // channelMap[c] = which RGB byte feeds model channel c.
-    this.channelMap = sidecar.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-    // (x - mean) / std as x * scale + bias.
-    this.scale = Float32Array.from(sidecar.std, (s) => 1 / s);
-    this.bias = Float32Array.from(sidecar.mean, (m, c) => -m / sidecar.std[c]!);
   }
 
   /** Loads `modelPath` and its sidecar `<basename>.json`, checking that the two agree. */
@@ -187,7 +179,7 @@ export class OnnxEmbedder implements Embedder {
     const n = faces.length;
     const perFace = this.width * this.height * 3;
     if (this.input.length < n * perFace) this.input = new Float32Array(n * perFace);
-    for (let i = 0; i < n; i++) this.fillFace(faces[i]!, i * perFace);
+    for (let i = 0; i < n; i++) writeModelInput(faces[i]!, this.sidecar, this.input, i * perFace);
     const dims =
       this.sidecar.layout === 'NCHW' ? [n, 3, this.height, this.width] : [n, this.height, this.width, 3];
     const tensor = new ort.Tensor('float32', this.input.subarray(0, n * perFace), dims);
@@ -204,22 +196,31 @@ export class OnnxEmbedder implements Embedder {
     for (let i = 0; i < n; i++) embeddings.push(l2Normalize(data.slice(i * d, (i + 1) * d)));
     return embeddings;
   }
+}
 
-  private fillFace(face: RgbImage, offset: number): void {
-    const src = face.data;
-    const input = this.input;
-    const pixels = this.width * this.height;
-    const nchw = this.sidecar.layout === 'NCHW';
-    for (let c = 0; c < 3; c++) {
-      const from = this.channelMap[c]!;
-      const scale = this.scale[c]!;
-      const bias = this.bias[c]!;
-      if (nchw) {
-        let dst = offset + c * pixels;
-        for (let p = 0, s = from; p < pixels; p++, s += 3) input[dst++] = src[s]! * scale + bias;
-      } else {
-        for (let p = 0, s = from, dst = offset + c; p < pixels; p++, s += 3, dst += 3) input[dst] = src[s]! * scale + bias;
-      }
+/**
+ * Writes one face into `out` at `offset` as the sidecar describes: channel order, layout and
+ * (x - mean) / std per model channel. `out` must have room for width*height*3 values.
+ */
+export function writeModelInput(
+  face: RgbImage,
+  spec: Pick<EmbedderSidecar, 'layout' | 'channelOrder' | 'mean' | 'std'>,
+  out: Float32Array,
+  offset: number,
+): void {
+  const src = face.data;
+  const pixels = face.width * face.height;
+  if (offset < 0 || offset + pixels * 3 > out.length) throw new RangeError('writeModelInput: output buffer too small');
+  const nchw = spec.layout === 'NCHW';
+  for (let c = 0; c < 3; c++) {
+    const from = spec.channelOrder === 'RGB' ? c : 2 - c; // RGB byte feeding model channel c
+    const scale = 1 / spec.std[c]!;
+    const bias = -spec.mean[c]! / spec.std[c]!;
+    if (nchw) {
+      let dst = offset + c * pixels;
+      for (let p = 0, s = from; p < pixels; p++, s += 3) out[dst++] = src[s]! * scale + bias;
+    } else {
+      for (let p = 0, s = from, dst = offset + c; p < pixels; p++, s += 3, dst += 3) out[dst] = src[s]! * scale + bias;
     }
   }
 }

@@ -19,8 +19,9 @@ export interface QualityLimits {
 }
 
 /**
- * Calibrated on 2,000 LFW images and the demo photos (see docs/detection-alignment.md): all
- * but a few percent of those pass, while a face blurred with sigma 6 or turned to profile fails.
+ * Calibrated on 663 LFW-dev images and the demo photos (docs/detection-alignment.md): 97.9% of
+ * LFW passes (the rest are near-profiles and a few soft images); every LFW face blurred with
+ * sigma 6 fails; faces below 20 px between the eyes lose more than 0.08 of genuine similarity.
  */
 export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
   minInterEyePx: 20,
@@ -34,13 +35,17 @@ export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
 /**
  * Sideways nose-tip offset from the eye midpoint, as a fraction of the inter-eye distance, at
  * 45 degrees of yaw. Fitted on LFW: with it, faces judged by eye at about 20, 40 and 60 degrees
- * come out near those values and true profiles above 70 (BlazeFace's nose keypoint sits further
- * forward than the anatomical nose tip, so the anthropometric ratio of ~0.3 overstates yaw).
+ * come out near those values and true profiles above 70. (The anthropometric ratio, about 0.3,
+ * overstates yaw by ~1.7x: BlazeFace's keypoints are not anatomical landmarks.)
  */
 const NOSE_DEPTH_RATIO = 0.55;
 
-/** Rows and columns of the 112x112 crop used for sharpness: brows, eyes, nose bridge — above any mask. */
-const SHARPNESS_REGION = { x0: 20, x1: 92, y0: 30, y1: 78 } as const;
+/**
+ * Region of a 112x112 crop used for sharpness: brows, eyes, nose bridge — above any mask, and
+ * away from the crop's edges, where a face near the image border brings in black padding whose
+ * edge would pass for detail.
+ */
+const SHARPNESS_REGION_112 = { x0: 20, x1: 92, y0: 30, y1: 78 } as const;
 
 export function assessQuality(
   image: RgbImage,
@@ -52,7 +57,13 @@ export function assessQuality(
   const interEyeDistancePx = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y);
   const rollDeg = estimateRollDeg(detection);
   const yawDeg = estimateYawDeg(detection);
-  const sharpness = laplacianVariance(aligned, SHARPNESS_REGION);
+  const k = aligned.width / 112;
+  const sharpness = laplacianVariance(aligned, {
+    x0: Math.round(SHARPNESS_REGION_112.x0 * k),
+    x1: Math.round(SHARPNESS_REGION_112.x1 * k),
+    y0: Math.round(SHARPNESS_REGION_112.y0 * k),
+    y1: Math.round(SHARPNESS_REGION_112.y1 * k),
+  });
   const reasons: QualityRejection[] = [];
   if (detection.score < limits.minScore) reasons.push('low_score');
   if (interEyeDistancePx < limits.minInterEyePx) reasons.push('too_small');

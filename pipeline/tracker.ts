@@ -1,5 +1,6 @@
 // Associates face detections across consecutive frames so that a person walking up to the door
 // is decided once per visit (per track), not once per frame.
+import { iou } from './geometry.js';
 import type { Box } from './types.js';
 
 export interface TrackerOptions {
@@ -23,16 +24,6 @@ export interface TrackUpdate {
   readonly trackIds: readonly string[];
   /** Tracks that ended in this update (idle too long), with their final state. */
   readonly ended: readonly TrackState[];
-}
-
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 export class FaceTracker {

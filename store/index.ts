@@ -9,7 +9,7 @@ export type { StoreErrorCode } from './errors.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.js';
 export { encodeEmbedding, decodeEmbedding } from './embedding-blob.js';
 export { PeopleRepository } from './people-repository.js';
-export type { PersonRecord, NewPerson, PersonUpdate, ListPeopleOptions, PersonDeletionReport } from './people-repository.js';
+export type { PersonRecord, NewPerson, PersonUpdate, ListPeopleOptions, SearchPeopleOptions, PersonDeletionReport } from './people-repository.js';
 export { FacesRepository, MAX_CROP_BYTES } from './faces-repository.js';
 export type { FaceRecord, NewFace, FaceRef, FaceDeletionReport } from './faces-repository.js';
 export { TemplatesRepository, MAX_EMBEDDING_DIMENSION } from './templates-repository.js';

@@ -34,6 +34,12 @@ export interface ListPeopleOptions {
   readonly offset?: number;
 }
 
+export interface SearchPeopleOptions {
+  /** Default 100, at most 1000. */
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
 export interface PersonDeletionReport {
   /** False when no person had this id (deletion is idempotent). */
   readonly found: boolean;
@@ -59,6 +65,7 @@ interface PersonRow {
 const MAX_NAME_LENGTH = 200;
 const MAX_EXTERNAL_ID_LENGTH = 200;
 const COLUMNS = 'id, external_id, display_name, active, created_at, updated_at';
+const SEARCH_WHERE = "display_name LIKE @pattern ESCAPE '\\' OR external_id LIKE @pattern ESCAPE '\\'";
 
 export class PeopleRepository {
   private readonly insertStatement;
@@ -71,6 +78,8 @@ export class PeopleRepository {
   private readonly countActiveStatement;
   private readonly countBiometricsStatement;
   private readonly deleteStatement;
+  private readonly searchStatement;
+  private readonly countSearchStatement;
 
   constructor(
     private readonly db: Database,
@@ -103,6 +112,12 @@ export class PeopleRepository {
               (SELECT COUNT(*) FROM templates t JOIN faces f ON f.id = t.face_id WHERE f.person_id = @id) AS templates`,
     );
     this.deleteStatement = db.prepare<[string]>('DELETE FROM people WHERE id = ?');
+    this.searchStatement = db.prepare<[{ pattern: string; limit: number; offset: number }], PersonRow>(
+      `SELECT ${COLUMNS} FROM people WHERE ${SEARCH_WHERE} ORDER BY created_at, rowid LIMIT @limit OFFSET @offset`,
+    );
+    this.countSearchStatement = db.prepare<[{ pattern: string }], number>(
+      `SELECT COUNT(*) FROM people WHERE ${SEARCH_WHERE}`,
+    ).pluck();
   }
 
   create(person: NewPerson): PersonRecord {
@@ -139,6 +154,21 @@ export class PeopleRepository {
 
   count(options: { activeOnly?: boolean } = {}): number {
     return (options.activeOnly ? this.countActiveStatement : this.countAllStatement).get() ?? 0;
+  }
+
+  /**
+   * People whose display name or external id contains `text` (case-insensitive for ASCII
+   * letters, as SQLite's LIKE is), oldest first. `%` and `_` in `text` match themselves.
+   */
+  search(text: string, options: SearchPeopleOptions = {}): PersonRecord[] {
+    return this.searchStatement
+      .all({ pattern: likePattern(text), limit: pageSize(options.limit), offset: pageOffset(options.offset) })
+      .map(toRecord);
+  }
+
+  /** How many people `search(text)` finds over all pages. */
+  countSearch(text: string): number {
+    return this.countSearchStatement.get({ pattern: likePattern(text) }) ?? 0;
   }
 
   /** Throws STORE_NOT_FOUND for an unknown id and STORE_CONFLICT for an external id already in use. */
@@ -195,6 +225,10 @@ function toRecord(row: PersonRow): PersonRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function likePattern(text: string): string {
+  return `%${String(text).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function validDisplayName(name: string): string {

@@ -12,6 +12,7 @@ import {
   readSidecar,
   sidecarPathFor,
   validateSidecar,
+  writeModelInput,
 } from '../../pipeline/embedder.js';
 import { ModelLoadError } from '../../pipeline/execution-providers.js';
 import { decodeImage, readImageFile } from '../../pipeline/image.js';
@@ -52,6 +53,27 @@ describe('l2Normalize', () => {
     expect(l2Normalize(v)).toBe(v);
     expect(Array.from(v)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
     expect(Array.from(l2Normalize(new Float32Array(3)))).toEqual([0, 0, 0]);
+  });
+});
+
+describe('writeModelInput', () => {
+  // Two pixels: (R,G,B) = (10,20,30) and (40,50,60).
+  const face: RgbImage = { width: 2, height: 1, data: Uint8Array.from([10, 20, 30, 40, 50, 60]) };
+
+  it('writes NCHW BGR planes with (x - mean) / std', () => {
+    const out = new Float32Array(8).fill(99);
+    writeModelInput(face, { layout: 'NCHW', channelOrder: 'BGR', mean: [0, 10, 20], std: [1, 2, 4] }, out, 1);
+    // B plane (mean 0, std 1), G plane (mean 10, std 2), R plane (mean 20, std 4).
+    expect(Array.from(out)).toEqual([99, 30, 60, 5, 20, -2.5, 5, 99]);
+  });
+
+  it('writes NHWC RGB pixels', () => {
+    const out = new Float32Array(6);
+    writeModelInput(face, { layout: 'NHWC', channelOrder: 'RGB', mean: [10, 10, 10], std: [10, 10, 10] }, out, 0);
+    expect(Array.from(out)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(() => writeModelInput(face, { layout: 'NHWC', channelOrder: 'RGB', mean: [0, 0, 0], std: [1, 1, 1] }, out, 1)).toThrow(
+      RangeError,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FaceTracker, iou } from '../../pipeline/tracker.js';
+import { iou } from '../../pipeline/geometry.js';
+import { FaceTracker } from '../../pipeline/tracker.js';
 
 const box = (x: number, y: number, size = 100) => ({ x, y, width: size, height: size });
 

@@ -60,6 +60,23 @@ describe('PeopleRepository', () => {
     expect(() => people.update('missing', { active: true })).toThrow(expect.objectContaining({ code: 'STORE_NOT_FOUND' }));
   });
 
+  it('searches display names and external ids by substring, case-insensitively, with paging', () => {
+    const names = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'ada_bot', 'Adam 100%'];
+    const ids = names.map((displayName, i) => {
+      clock += 1;
+      return people.create({ displayName, externalId: i === 1 ? 'HR-ADA-7' : `HR-${i}` }).id;
+    });
+    expect(people.search('ada').map((p) => p.displayName)).toEqual(['Ada Lovelace', 'Grace Hopper', 'ada_bot', 'Adam 100%']);
+    expect(people.countSearch('ada')).toBe(4);
+    expect(people.search('ada', { limit: 2, offset: 1 }).map((p) => p.id)).toEqual([ids[1], ids[3]]);
+    // LIKE wildcards in the text are literal characters, not patterns.
+    expect(people.search('_').map((p) => p.displayName)).toEqual(['ada_bot']);
+    expect(people.search('%').map((p) => p.displayName)).toEqual(['Adam 100%']);
+    expect(people.search('hr-2').map((p) => p.displayName)).toEqual(['Alan Turing']);
+    expect(people.search('nobody')).toEqual([]);
+    expect(people.countSearch('nobody')).toBe(0);
+  });
+
   it('lists oldest first with paging and an active-only view', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {

@@ -70,6 +70,24 @@ def parity(model: nn.Module, path: str | Path, inputs: np.ndarray) -> float:
     return float(np.abs(got - want).max())
 
 
+def throughput(path: str | Path, batch: int, threads: int = 1, repeats: int = 20) -> float:
+    """Images per second of onnxruntime (CPU, `threads` intra-op threads) at a fixed batch size."""
+    import time
+
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).uniform(-1, 1, (batch, 3, 112, 112)).astype(np.float32)
+    sess.run(None, {INPUT_NAME: x})  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        sess.run(None, {INPUT_NAME: x})
+    return batch * repeats / (time.perf_counter() - t0)
+
+
 def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -121,6 +139,9 @@ def export_student(cfg: dict, stage: str, out: str | Path, metrics_path: str | P
     if size > MAX_BYTES:
         raise ExportError("TOO_LARGE", f"{out} is {size} bytes (> {MAX_BYTES})")
     metrics = json.loads(Path(metrics_path).read_text()) if metrics_path else None
-    info = sidecar(out, {"stage": stage, **cfg}, metrics, {"exportParityMaxAbsDiff": diff, "opset": 17})
+    speed = {f"batch{b}_threads1": round(throughput(out, b), 1) for b in (1, 16)}
+    info = sidecar(out, {"stage": stage, **cfg}, metrics,
+                   {"exportParityMaxAbsDiff": diff, "opset": 17, "cpuImagesPerSecond": speed})
     out.with_suffix(".json").write_text(json.dumps(info, indent=1) + "\n")
-    return {"onnx": str(out), "bytes": size, "modelId": info["modelId"], "parityMaxAbsDiff": diff}
+    return {"onnx": str(out), "bytes": size, "modelId": info["modelId"], "parityMaxAbsDiff": diff,
+            "cpuImagesPerSecond": speed}

@@ -164,10 +164,12 @@ def checkpoint_path(cfg: dict, stage: str) -> Path:
     return repo_path(cfg["run"]["out_dir"]) / f"{stage}.pt"
 
 
-def load_checkpoint(cfg: dict, stage: str) -> dict:
+def load_checkpoint(cfg: dict, stage: str, own: bool = False) -> dict:
+    """Checkpoint of `stage`: `<stage>.checkpoint` from the config when set (ablations reuse upstream
+    stages of another run), else `<out_dir>/<stage>.pt`. `own=True` (resume) always uses out_dir."""
     p = checkpoint_path(cfg, stage)
-    if stage == "encoder" and cfg["encoder"].get("checkpoint"):  # ablations reuse one trained encoder
-        p = repo_path(cfg["encoder"]["checkpoint"])
+    if not own and cfg.get(stage, {}).get("checkpoint"):
+        p = repo_path(cfg[stage]["checkpoint"])
     if not p.exists():
         raise TrainingError("NO_CHECKPOINT", f"stage {stage!r} has no checkpoint at {p}; train it first")
     return torch.load(p, map_location="cpu", weights_only=False)
@@ -228,7 +230,7 @@ def setup(cfg: dict) -> torch.device:
 def _resume_state(cfg: dict, stage: str, resume: bool) -> dict | None:
     if not resume:
         return None
-    return load_checkpoint(cfg, stage)
+    return load_checkpoint(cfg, stage, own=True)
 
 
 def _progress(loader: DataLoader, desc: str):
