@@ -4,11 +4,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureConfig } from '../../../pipeline/capture/capture-config.js';
 import { FfmpegFrameSource } from '../../../pipeline/capture/ffmpeg-frame-source.js';
+import { freePort } from '../../helpers/net.js';
 import { probeSource } from '../../../pipeline/capture/probe-source.js';
 import {
   EventRecorder,
   ffmpegAvailable,
-  freePort,
   processExists,
   RtspTestServer,
   rtspServerPython,
