@@ -2,20 +2,32 @@
 // validated config, and owns their start/stop order. Nothing else wires components together.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startEnrolmentApi } from '../enroll/app.js';
+import { ReembedJob } from '../enroll/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
+import { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
-import { CameraWorker } from './camera-worker.js';
+import { CameraWorker, doorMatching } from './camera-worker.js';
 import { DecisionSink } from './decision-sink.js';
 import { Gallery } from './gallery.js';
-import { Topics } from './messages.js';
+import { Topics, type StatusSummary } from './messages.js';
+import { ApplianceMetrics } from './metrics.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { MqttConnection } from './mqtt/connection.js';
 import { DecisionPublisher } from './mqtt/decision-publisher.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker.js';
+import { RequestServer } from './mqtt/request-server.js';
+import { readTlsMaterial } from './mqtt/tls-material.js';
+import { createRequestDispatcher } from './requests/index.js';
+import { LastDecisions } from './requests/last-decision.js';
+import { summarizeStatus } from './requests/status.js';
 
 export const DATABASE_FILE = 'maskgate.db';
 
@@ -67,21 +79,35 @@ export class Core {
   }
 }
 
+export interface ApplianceOptions {
+  /** Re-reads the config file (SIGHUP, the reload-config request); absent when running on defaults. */
+  readonly loadConfig?: () => Config;
+}
+
 export class Appliance {
   private broker: EmbeddedBroker | null = null;
+  private connection: MqttConnection | null = null;
   private publisher: DecisionPublisher | null = null;
+  private requestServer: RequestServer | null = null;
+  private metricsServer: MetricsServer | null = null;
+  private api: { app: FastifyInstance; url: string } | null = null;
+  private reembed: ReembedJob | null = null;
   private workers: CameraWorker[] = [];
   private sinkInstance: DecisionSink | null = null;
   private stopping: Promise<void> | null = null;
+  private startedAt = Date.now();
+  private readonly lastDecisions = new LastDecisions();
+  readonly metrics = new ApplianceMetrics();
 
   private constructor(
     private config: Config,
     readonly core: Core,
     private readonly logger: Logger,
+    private readonly options: ApplianceOptions = {},
   ) {}
 
-  static async create(config: Config, logger: Logger): Promise<Appliance> {
-    return new Appliance(config, await Core.open(config, logger), logger);
+  static async create(config: Config, logger: Logger, options: ApplianceOptions = {}): Promise<Appliance> {
+    return new Appliance(config, await Core.open(config, logger), logger, options);
   }
 
   get gallery(): Gallery {
@@ -107,16 +133,33 @@ export class Appliance {
   }
 
   get brokerState(): string {
-    return this.publisher?.brokerState ?? 'closed';
+    return this.connection?.brokerState ?? 'closed';
+  }
+
+  /** The metrics server's URL, when it runs. */
+  /** The enrolment API's base URL, when it runs. */
+  get apiUrl(): string | null {
+    return this.api?.url ?? null;
+  }
+
+  /** Re-embedding of stored crops for the configured model (started with the appliance). */
+  get reembedJob(): ReembedJob | null {
+    return this.reembed;
+  }
+
+  get metricsUrl(): string | null {
+    return this.metricsServer?.url ?? null;
   }
 
   async start(): Promise<void> {
     const { mqtt } = this.config;
+    const tls = mqtt.tls ? readTlsMaterial(mqtt.tls) : undefined;
+    this.startedAt = Date.now();
     if (mqtt.url === null) this.broker = await startEmbeddedBroker(mqtt.embeddedHost, mqtt.embeddedPort, this.logger);
     const outbox = new OutboxRepository(this.core.db, { maxRows: mqtt.outboxMaxMessages });
     const pending = outbox.countUndelivered();
     if (pending > 0) this.logger.info({ pending }, 'undelivered decisions from a previous run will be delivered');
-    this.publisher = new DecisionPublisher(
+    const connection = new MqttConnection(
       {
         url: this.broker?.url ?? mqtt.url!,
         // aedes speaks MQTT 3.1.1; site brokers get MQTT 5.
@@ -126,18 +169,52 @@ export class Appliance {
         reconnectPeriodMs: mqtt.reconnectPeriodMs,
         ...(mqtt.username !== undefined ? { username: mqtt.username } : {}),
         ...(mqtt.password !== undefined ? { password: mqtt.password } : {}),
+        ...(tls ? { tls } : {}),
       },
       this.topics,
-      outbox,
       this.logger,
     );
+    this.connection = connection;
+    this.publisher = new DecisionPublisher(connection, this.topics, outbox, this.logger, {
+      atomically: (fn) => this.core.db.transaction(fn)(),
+    });
+    const loadConfig = this.options.loadConfig;
+    const dispatcher = createRequestDispatcher(
+      { lastDecisions: this.lastDecisions, status: () => this.status(), reloadConfig: loadConfig ? () => this.applyConfig(loadConfig()) : null },
+      this.logger,
+    );
+    this.requestServer = new RequestServer(connection, this.topics, dispatcher, this.logger);
+    this.publisher.onDelivered((message, at) => this.metrics.recordDelivery(message, at));
     this.publisher.start();
+    this.requestServer.start();
+    connection.start();
     const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
+    sink.onDecision((message) => {
+      this.lastDecisions.record(message);
+      this.metrics.recordDecision(message);
+    });
     this.sinkInstance = sink;
+    const onStage = (stage: Parameters<ApplianceMetrics['observeStage']>[0], seconds: number) => this.metrics.observeStage(stage, seconds);
     this.workers = this.config.cameras.map(
       (camera) =>
-        new CameraWorker(camera, this.config.matching, this.core.analyzer, this.gallery, (d, c) => sink.record(d, c), this.logger),
+        new CameraWorker(
+          camera,
+          doorMatching(this.config.matching, this.door(camera.doorId)),
+          this.core.analyzer,
+          this.gallery,
+          (d, c) => sink.record(d, c),
+          this.logger,
+          undefined,
+          onStage,
+        ),
     );
+    this.bindMetrics(outbox);
+    if (this.config.metrics.enabled) await this.startMetricsServer();
+    // Crops without a template for the configured model (after a model change) are re-embedded
+    // in the background, with or without the API.
+    this.reembed = new ReembedJob({ gallery: this.gallery, embedder: this.core.embedder, logger: this.logger });
+    this.reembed.start();
+    if (this.config.api.enabled) await this.startApi(this.reembed);
     for (const worker of this.workers) worker.start();
     this.logger.info({ cameras: this.workers.length, gallery: this.gallery.size, broker: this.brokerUrl ? 'configured' : 'none' }, 'appliance started');
   }
@@ -147,13 +224,13 @@ export class Appliance {
    * change needs one (cameras, models, MQTT, data directory).
    */
   applyConfig(next: Config): string[] {
-    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api'] as const).filter(
+    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics'] as const).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
-    this.config = { ...this.config, matching: next.matching, logLevel: next.logLevel };
+    this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
-    for (const worker of this.workers) worker.updateMatching(next.matching);
+    for (const worker of this.workers) worker.updateMatching(doorMatching(next.matching, this.door(worker.camera.doorId)));
     this.logger.info({ threshold: next.matching.threshold, restartNeeded }, 'configuration reloaded');
     return restartNeeded;
   }
@@ -162,15 +239,86 @@ export class Appliance {
     return this.config.matching;
   }
 
+  /** The status summary answered on the `status` request. */
+  status(): StatusSummary {
+    return summarizeStatus(
+      {
+        applianceId: this.config.applianceId,
+        startedAt: this.startedAt,
+        modelId: this.core.analyzer.modelId,
+        galleryTemplates: this.gallery.size,
+        cameras: this.workers.map((w) => ({ camera: w.camera, captureState: w.captureState, stats: w.stats })),
+        broker: { state: this.connection?.brokerState ?? 'closed', url: this.connection?.redactedUrl ?? null, embedded: this.broker !== null },
+        outboxDepth: this.publisher?.depth ?? 0,
+        matching: this.config.matching,
+      },
+      Date.now(),
+    );
+  }
+
+  /** True when a camera gets frames but none finished analysis for `stallMs` (the watchdog stops feeding). */
+  isStalled(now: number, stallMs: number): boolean {
+    return this.workers.some((w) => w.isStalled(now, stallMs));
+  }
+
+  private door(doorId: string): Config['doors'][number] | undefined {
+    return this.config.doors.find((d) => d.id === doorId);
+  }
+
+  private bindMetrics(outbox: OutboxRepository): void {
+    this.metrics.bind({
+      cameras: () => this.workers,
+      outboxDepth: () => outbox.countUndelivered(),
+      brokerState: () => this.connection?.brokerState ?? 'closed',
+      modelId: () => this.core.analyzer.modelId,
+      galleryTemplates: () => this.gallery.size,
+      expiredTopic: this.topics.expired,
+    });
+  }
+
+  /** Metrics are not worth failing the doors for: a busy port is logged, and the appliance runs on. */
+  private async startMetricsServer(): Promise<void> {
+    const { host, port } = this.config.metrics;
+    try {
+      this.metricsServer = await startMetricsServer(this.metrics, host, port, this.logger);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'metrics server not started');
+    }
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
+  /** Like metrics, a busy port or unreadable certificate is logged and the doors keep working. */
+  private async startApi(reembed: ReembedJob): Promise<void> {
+    try {
+      this.api = await startEnrolmentApi({
+        gallery: this.gallery,
+        embedder: this.core.embedder,
+        apiKeys: new ApiKeysRepository(this.core.db),
+        config: this.config.api,
+        logger: this.logger,
+        reembed,
+      });
+      this.logger.info({ url: this.api.url }, 'enrolment API listening');
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'enrolment API not started');
+    }
+  }
+
   private async shutdown(): Promise<void> {
+    // The API first, so no enrolment starts while the rest stops; then re-embedding, which
+    // needs the embedder that core.close() releases.
+    await this.api?.app.close();
+    await this.reembed?.stop();
     // Cameras first, so their last tracks are decided and published before MQTT goes.
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.publisher?.stop();
+    await this.requestServer?.stop();
+    await this.connection?.stop();
+    await this.metricsServer?.close();
     await this.broker?.close();
     await this.core.close();
     this.logger.info('appliance stopped');

@@ -1,11 +1,11 @@
 // One camera's loop: frames in, decisions out. Frames that arrive while the previous one is
 // still being analysed are dropped (latest wins) so latency never builds up behind a slow model.
 import type { Logger } from 'pino';
-import type { FaceAnalyzer } from '../pipeline/face-analyzer.js';
-import { FfmpegFrameSource, type FrameSource } from '../pipeline/capture/index.js';
+import type { AnalysisStage, FaceAnalyzer } from '../pipeline/face-analyzer.js';
+import { FfmpegFrameSource, type CaptureState, type FrameSource } from '../pipeline/capture/index.js';
 import { FaceTracker } from '../pipeline/tracker.js';
 import type { Frame } from '../pipeline/types.js';
-import type { CameraConfig, MatchingConfig } from '../firmware-config/schema.js';
+import type { CameraConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
 import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from './track-decider.js';
 
 export interface CameraStats {
@@ -15,18 +15,36 @@ export interface CameraStats {
   facesSeen: number;
   facesUsable: number;
   lastFrameAt: number | null;
+  /** When the last frame analysis finished (the watchdog's proof that the pipeline moves). */
+  lastAnalysedAt: number | null;
   lastAnalysisMs: number | null;
 }
+
+/** Timing hook for metrics: one call per stage per analysed frame, in seconds. */
+export type StageListener = (stage: AnalysisStage | 'match', seconds: number) => void;
 
 export type DecisionListener = (decision: TrackDecision, camera: CameraConfig) => void;
 
 export function decisionSettings(matching: MatchingConfig, camera: CameraConfig): DecisionSettings {
   return {
     threshold: camera.threshold ?? matching.threshold,
-    targetFmr: matching.calibration?.targetFmr ?? null,
+    // An overridden threshold was not calibrated for the FMR target: do not claim it was.
+    targetFmr: camera.threshold === undefined ? (matching.calibration?.targetFmr ?? null) : null,
     framesPerDecision: matching.framesPerDecision,
     redecideAfterMs: matching.redecideAfterMs,
     grantTtlMs: matching.grantTtlMs,
+  };
+}
+
+/** The matching settings for one door: its own threshold and grant expiry where it has them. */
+export function doorMatching(matching: MatchingConfig, door: DoorConfig | undefined): MatchingConfig {
+  if (!door) return matching;
+  const { calibration, ...rest } = matching;
+  return {
+    ...rest,
+    threshold: door.threshold ?? matching.threshold,
+    grantTtlMs: door.grantTtlMs ?? matching.grantTtlMs,
+    ...(calibration && door.threshold === undefined ? { calibration } : {}),
   };
 }
 
@@ -38,8 +56,10 @@ export class CameraWorker {
     facesSeen: 0,
     facesUsable: 0,
     lastFrameAt: null,
+    lastAnalysedAt: null,
     lastAnalysisMs: null,
   };
+  private startedAt = Date.now();
   private readonly source: FrameSource;
   private readonly tracker: FaceTracker;
   private readonly decider: TrackDecider;
@@ -54,6 +74,7 @@ export class CameraWorker {
     private readonly onDecision: DecisionListener,
     private readonly logger: Logger,
     source?: FrameSource,
+    private readonly onStage?: StageListener,
   ) {
     this.source =
       source ??
@@ -75,7 +96,7 @@ export class CameraWorker {
     this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera));
   }
 
-  get captureState(): string {
+  get captureState(): CaptureState {
     return this.source.state;
   }
 
@@ -83,7 +104,19 @@ export class CameraWorker {
     this.decider.updateSettings(decisionSettings(matching, this.camera));
   }
 
+  /**
+   * True when frames keep arriving but none finished analysis for `stallMs` (a hung inference
+   * or a starved event loop). A camera that delivers no frames is not stalled here: the capture
+   * layer reconnects it, and restarting the daemon would not bring it back.
+   */
+  isStalled(now: number, stallMs: number): boolean {
+    const { lastFrameAt, lastAnalysedAt } = this.stats;
+    if (lastFrameAt === null || now - lastFrameAt > stallMs) return false;
+    return now - (lastAnalysedAt ?? this.startedAt) > stallMs;
+  }
+
   start(): void {
+    this.startedAt = Date.now();
     this.source.on('frame', this.handleFrame);
     this.source.on('state', (change) => {
       const level = change.state === 'reconnecting' ? 'warn' : 'info';
@@ -121,8 +154,9 @@ export class CameraWorker {
 
   private async analyse(frame: Frame): Promise<void> {
     const started = performance.now();
-    const faces = await this.analyzer.analyze(frame);
+    const faces = await this.analyzer.analyze(frame, this.onStage ? { onStage: this.onStage } : {});
     this.stats.lastAnalysisMs = performance.now() - started;
+    this.stats.lastAnalysedAt = Date.now();
     this.stats.framesAnalysed++;
     this.stats.facesSeen += faces.length;
     const now = frame.receivedAt;
@@ -132,8 +166,12 @@ export class CameraWorker {
     );
     faces.forEach((face, i) => {
       if (face.embedding) this.stats.facesUsable++;
+      const matchStarted = performance.now();
       const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now);
-      if (decision) this.onDecision(decision, this.camera);
+      if (decision) {
+        this.onStage?.('match', (performance.now() - matchStarted) / 1000);
+        this.onDecision(decision, this.camera);
+      }
     });
     for (const ended of update.ended) this.emitEnd(ended.id, now);
   }

@@ -131,7 +131,8 @@ export class Gallery implements GallerySearch, PersonDirectory {
       this.templates.upsert({ faceId: inserted.id, modelId: this.analyzer.modelId, embedding });
       return inserted;
     })();
-    if (person.active) this.matcher.add({ faceId: record.id, personId, embedding });
+    // Re-read: the person may have been deactivated while the photo was being analysed.
+    if (this.people.get(personId)?.active) this.matcher.add({ faceId: record.id, personId, embedding });
     this.logger.info({ personId, faceId: record.id }, 'face enrolled');
     return { face: record, nearestOther };
   }

@@ -1,11 +1,30 @@
 // `maskgate <command>`: dispatches to one module per subcommand.
+import { apikeyCommand } from './commands/apikey.js';
+import { benchCommand } from './commands/bench.js';
+import { calibrateCommand } from './commands/calibrate.js';
+import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { embedCommand } from './commands/embed.js';
 import { enrolCommand } from './commands/enrol.js';
+import { evalCommand } from './commands/eval.js';
+import { pairsCommand } from './commands/make-pairs.js';
 import { peopleCommand } from './commands/people.js';
 import { runCommand } from './commands/run.js';
 import { UsageError, type Command, type CommandIo } from './commands/command.js';
 
-const COMMANDS: readonly Command[] = [runCommand, demoCommand, enrolCommand, peopleCommand];
+const COMMANDS: readonly Command[] = [
+  runCommand,
+  demoCommand,
+  enrolCommand,
+  peopleCommand,
+  apikeyCommand,
+  embedCommand,
+  evalCommand,
+  calibrateCommand,
+  configCommand,
+  pairsCommand,
+  benchCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, type Config, type MqttTlsConfig } from './schema.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -36,7 +36,21 @@ export function parseConfig(raw: unknown): Config {
       .map(describe);
     throw new ConfigError('config_invalid', 'Invalid configuration', [...new Set(problems)]);
   }
+  const crossProblems = crossFieldProblems(copy);
+  if (crossProblems.length) throw new ConfigError('config_invalid', 'Invalid configuration', crossProblems);
   return copy as Config;
+}
+
+/** Rules JSON Schema cannot express: ids unique within their list, TLS only with a TLS URL. */
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const duplicates = (ids: readonly string[]) => [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+  for (const id of duplicates(config.cameras.map((c) => c.id))) problems.push(`/cameras: camera id "${id}" is used more than once`);
+  for (const id of duplicates(config.doors.map((d) => d.id))) problems.push(`/doors: door id "${id}" is listed more than once`);
+  if (config.mqtt.tls && !/^(mqtts|wss):\/\//i.test(config.mqtt.url ?? '')) {
+    problems.push('/mqtt/tls: TLS options need an mqtts:// (or wss://) mqtt.url');
+  }
+  return problems;
 }
 
 export interface LoadedConfig {
@@ -75,6 +89,16 @@ function resolvePaths(config: Config, baseDir: string): Config {
     dataDir: abs(config.dataDir),
     model: { ...config.model, detector: abs(config.model.detector), embedder: abs(config.model.embedder) },
     cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
+    mqtt: config.mqtt.tls ? { ...config.mqtt, tls: resolveTlsPaths(config.mqtt.tls, abs) } : config.mqtt,
+  };
+}
+
+function resolveTlsPaths(tls: MqttTlsConfig, abs: (p: string) => string): MqttTlsConfig {
+  return {
+    ...tls,
+    ...(tls.caFile !== undefined ? { caFile: abs(tls.caFile) } : {}),
+    ...(tls.certFile !== undefined ? { certFile: abs(tls.certFile) } : {}),
+    ...(tls.keyFile !== undefined ? { keyFile: abs(tls.keyFile) } : {}),
   };
 }
 

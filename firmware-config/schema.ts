@@ -49,6 +49,10 @@ export const CalibrationRecordSchema = Type.Object(
     genuineComparisons: Type.Integer({ title: 'Genuine comparisons measured', minimum: 0 }),
     expectedFnmr: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { title: 'Expected FNMR at the threshold' }),
     fmrUpperBound95: Type.Number({ title: '95% upper bound on FMR at the threshold', minimum: 0, maximum: 1 }),
+    empiricalFmr: Type.Optional(Type.Number({ title: 'FMR measured on the impostor comparisons at the threshold', minimum: 0, maximum: 1 })),
+    fpirGallerySize: Type.Optional(
+      Type.Integer({ title: 'Gallery size N used to convert between FMR and FPIR, 1 - (1 - FMR)^N', minimum: 1 }),
+    ),
     modelId: Type.String({ title: 'Model the threshold was calibrated for', maxLength: 200 }),
     calibratedAt: Type.String({ title: 'ISO 8601 time of calibration', maxLength: 64 }),
   },
@@ -110,6 +114,19 @@ export const QualityConfigSchema = Type.Object(
   { ...Strict, title: 'Face quality gate', default: {} },
 );
 
+export const MqttTlsConfigSchema = Type.Object(
+  {
+    caFile: Type.Optional(
+      Type.String({ title: 'PEM file with the CA certificate(s) of the broker (default: the system CAs)', minLength: 1, maxLength: 1000 }),
+    ),
+    certFile: Type.Optional(Type.String({ title: 'PEM client certificate, for brokers that require mutual TLS', minLength: 1, maxLength: 1000 })),
+    keyFile: Type.Optional(Type.String({ title: 'PEM private key of the client certificate', minLength: 1, maxLength: 1000 })),
+    rejectUnauthorized: Type.Boolean({ title: 'Verify the broker certificate (turn off only on a test bench)', default: true }),
+  },
+  // A client certificate is useless without its key, and the other way round.
+  { ...Strict, title: 'MQTT TLS, for mqtts:// broker URLs', dependencies: { certFile: ['keyFile'], keyFile: ['certFile'] } },
+);
+
 export const MqttConfigSchema = Type.Object(
   {
     url: Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()], {
@@ -129,6 +146,7 @@ export const MqttConfigSchema = Type.Object(
       maximum: 1_000_000,
       default: 10_000,
     }),
+    tls: Type.Optional(MqttTlsConfigSchema),
   },
   { ...Strict, title: 'MQTT', default: {} },
 );
@@ -150,6 +168,28 @@ export const CameraConfigSchema = Type.Object(
     threshold: Type.Optional(Type.Number({ title: 'Per-camera override of matching.threshold', minimum: -1, maximum: 1 })),
   },
   { ...Strict, title: 'Camera' },
+);
+
+export const DoorConfigSchema = Type.Object(
+  {
+    id: Type.String({ title: 'Door id, as in cameras[].doorId', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    grantTtlMs: Type.Optional(
+      Type.Integer({ title: 'Per-door override of matching.grantTtlMs (a slow lock may need longer)', minimum: 500, maximum: 60_000 }),
+    ),
+    threshold: Type.Optional(
+      Type.Number({ title: "Per-door override of matching.threshold (a camera's own threshold wins)", minimum: -1, maximum: 1 }),
+    ),
+  },
+  { ...Strict, title: 'Door' },
+);
+
+export const MetricsConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ title: 'Serve Prometheus metrics at http://<host>:<port>/metrics', default: true }),
+    host: Type.String({ title: 'Listen address', minLength: 1, default: '127.0.0.1' }),
+    port: Type.Integer({ title: 'Listen port (0 = any free port)', minimum: 0, maximum: 65535, default: 9464 }),
+  },
+  { ...Strict, title: 'Prometheus metrics', default: {} },
 );
 
 export const ApiConfigSchema = Type.Object(
@@ -197,12 +237,17 @@ export const ConfigSchema = Type.Object(
     mqtt: MqttConfigSchema,
     api: ApiConfigSchema,
     cameras: Type.Array(CameraConfigSchema, { title: 'Cameras', maxItems: 16, default: [] }),
+    doors: Type.Array(DoorConfigSchema, { title: 'Per-door overrides (doors not listed use the matching defaults)', maxItems: 64, default: [] }),
+    metrics: MetricsConfigSchema,
   },
   { ...Strict, title: 'maskgate configuration' },
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type CameraConfig = Static<typeof CameraConfigSchema>;
+export type DoorConfig = Static<typeof DoorConfigSchema>;
+export type MqttTlsConfig = Static<typeof MqttTlsConfigSchema>;
+export type MetricsConfig = Static<typeof MetricsConfigSchema>;
 export type MqttConfig = Static<typeof MqttConfigSchema>;
 export type ModelConfig = Static<typeof ModelConfigSchema>;
 export type MatchingConfig = Static<typeof MatchingConfigSchema>;

@@ -26,7 +26,11 @@ export interface AnalyzeOptions {
   readonly padded?: boolean;
   /** Keep at most this many faces, highest detector score first. */
   readonly maxFaces?: number;
+  /** Told how long each stage took, in seconds (the daemon's metrics hook); stages with no face to work on are not reported. */
+  readonly onStage?: (stage: AnalysisStage, seconds: number) => void;
 }
+
+export type AnalysisStage = 'detect' | 'align_quality' | 'embed';
 
 export class FaceAnalyzer {
   constructor(
@@ -47,13 +51,23 @@ export class FaceAnalyzer {
   async analyze(image: RgbImage, opts: AnalyzeOptions = {}): Promise<AnalyzedFace[]> {
     const maxFaces = opts.maxFaces ?? Number.POSITIVE_INFINITY;
     if (!(maxFaces >= 0)) throw new RangeError('maxFaces must be >= 0');
+    const onStage = opts.onStage;
+    let started = performance.now();
+    const lap = (stage: AnalysisStage) => {
+      const now = performance.now();
+      onStage?.(stage, (now - started) / 1000);
+      started = now;
+    };
     const detections = opts.padded ? await this.detector.detectWithPadding(image) : await this.detector.detect(image);
+    lap('detect');
     const faces = detections.slice(0, maxFaces).map((detection) => {
       const aligned = alignFace(image, detection);
       return { detection, aligned, quality: assessQuality(image, detection, this.qualityLimits, aligned) };
     });
+    if (faces.length) lap('align_quality');
     const passing = faces.filter((f) => f.quality.ok);
     const embeddings = await this.embedder.embed(passing.map((f) => f.aligned));
+    if (passing.length) lap('embed');
     const byFace = new Map(passing.map((f, i) => [f, embeddings[i]!]));
     return faces.map((f) => ({ ...f, embedding: byFace.get(f) ?? null }));
   }

@@ -3,6 +3,9 @@
 // single linear pass of dot products with no pointer chasing and no allocation except the
 // result. Scores are cosine similarities in [-1, 1]; a person's score is their best face.
 // Free of SQLite: the store is reached through the small TemplateSource interface.
+// `search` scans in JavaScript, synchronously; `searchBatch` hands the same scan, for several
+// probes at once, to a GalleryScanner (e.g. onnxruntime's SIMD matrix product, ~3x faster on
+// large galleries and off the event loop), with identical top-k semantics.
 
 export interface GalleryEntry {
   readonly faceId: string;
@@ -17,6 +20,16 @@ export interface Match {
   readonly faceId: string;
   /** Cosine similarity between the probe and that face. */
   readonly score: number;
+}
+
+/**
+ * Computes every row's dot product with several probes at once: `rows` holds `rowCount` rows of
+ * `dimension` values, `probes` is [dimension x probeCount] (probe p in column p), and the
+ * result is [rowCount x probeCount] (score of row r against probe p at r * probeCount + p).
+ * `rows` must only be read during the call; it is the matcher's live storage, not a copy.
+ */
+export interface GalleryScanner {
+  scan(rows: Float32Array, rowCount: number, dimension: number, probes: Float32Array, probeCount: number): Promise<Float32Array>;
 }
 
 /** Anything that can list a model's gallery, e.g. the store's TemplatesRepository. */
@@ -58,6 +71,8 @@ const MIN_CAPACITY = 16;
 class GalleryRows {
   capacity: number;
   count = 0;
+  /** Bumped by every in-place change, so that an asynchronous scan can tell it raced one. */
+  version = 0;
   vectors: Float32Array;
   /** Row -> person slot. */
   rowSlots: Int32Array;
@@ -97,6 +112,7 @@ class GalleryRows {
     this.faceIds.push(entry.faceId);
     this.rowByFace.set(entry.faceId, row);
     this.count = row + 1;
+    this.version++;
   }
 
   /** Swap-remove: the last row moves into the hole, keeping the rows contiguous. */
@@ -114,6 +130,7 @@ class GalleryRows {
     }
     this.faceIds.pop();
     this.count = last;
+    this.version++;
     this.slotFaceCounts[slot]! -= 1;
     if (this.slotFaceCounts[slot] === 0) this.releaseSlot(slot);
   }
@@ -248,6 +265,54 @@ export class GalleryMatcher {
     best.fill(Number.NEGATIVE_INFINITY, 0, slotCount);
     this.scoreRows(rows, best, bestRows);
     return this.topPeople(rows, slotCount, Math.min(k, rows.personCount));
+  }
+
+  /**
+   * `search` for several probes with one pass over the gallery, computed by `scanner` off the
+   * event loop. Results are the same as calling `search` for each probe (up to float rounding
+   * in the last bits of the scores). If the gallery changes while the scan runs, the affected
+   * searches are redone synchronously so that no result mixes two galleries.
+   */
+  async searchBatch(probes: readonly Float32Array[], k: number, scanner: GalleryScanner): Promise<Match[][]> {
+    if (!Number.isInteger(k) || k < 1) {
+      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
+    }
+    const dim = this.dimension;
+    const m = probes.length;
+    const columns = new Float32Array(dim * m);
+    probes.forEach((probe, p) => {
+      normaliseInto(probe, dim, this.probe, 0, `probe ${p}`);
+      for (let i = 0; i < dim; i++) columns[i * m + p] = this.probe[i]!;
+    });
+    const rows = this.rows;
+    if (m === 0 || rows.count === 0) return probes.map(() => []);
+    const version = rows.version;
+    const count = rows.count;
+    const scores = await scanner.scan(rows.vectors.subarray(0, count * dim), count, dim, columns, m);
+    if (this.rows !== rows || rows.version !== version) return probes.map((probe) => this.search(probe, k));
+    if (scores.length !== count * m) {
+      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `scanner returned ${scores.length} scores for ${count} rows x ${m} probes`);
+    }
+    const slotCount = rows.slotPersons.length;
+    const topK = Math.min(k, rows.personCount);
+    this.reserveScratch(slotCount, topK);
+    const results: Match[][] = [];
+    for (let p = 0; p < m; p++) {
+      const best = this.slotBestScores;
+      const bestRows = this.slotBestRows;
+      best.fill(Number.NEGATIVE_INFINITY, 0, slotCount);
+      const rowSlots = rows.rowSlots;
+      for (let row = 0, at = p; row < count; row++, at += m) {
+        const score = scores[at]!;
+        const slot = rowSlots[row]!;
+        if (score > best[slot]!) {
+          best[slot] = score;
+          bestRows[slot] = row;
+        }
+      }
+      results.push(this.topPeople(rows, slotCount, topK));
+    }
+    return results;
   }
 
   /** For every person slot, the best dot product over its rows and the row that gave it. */

@@ -11,7 +11,9 @@ const vitestPath = join(dir, 'vitest.json');
 if (existsSync(vitestPath)) {
   const r = JSON.parse(readFileSync(vitestPath, 'utf8'));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+  failed += r.numFailedTests;
+  // A test file that fails to load fails its suite without failing a test: count it.
+  if (r.numFailedTests === 0) failed += r.numFailedTestSuites;
   skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 } else {
   failed += 1;

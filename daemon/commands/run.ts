@@ -1,6 +1,10 @@
-// `maskgate run`: the appliance itself, until SIGINT/SIGTERM; SIGHUP reloads the config.
+// `maskgate run`: the appliance itself, until SIGINT/SIGTERM; SIGHUP or a change of the config
+// file reloads the config.
 import { loadConfigFile } from '../../firmware-config/load.js';
 import { Appliance } from '../appliance.js';
+import { ConfigWatcher } from '../config-watcher.js';
+import { statusLine } from '../requests/status.js';
+import { SystemdNotifier, superviseWithSystemd } from '../systemd-notify.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 
@@ -11,24 +15,35 @@ export const runCommand: Command = {
   async run(args) {
     const { values } = parseOptions(args, CONFIG_OPTION);
     const { config, path, logger } = loadConfigAndLogger(values.config);
-    const appliance = await Appliance.create(config, logger);
+    // The reload-config request re-reads the same file as SIGHUP.
+    const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config } : {});
     await appliance.start();
-    await untilStopped(appliance, () => {
+    const systemd = await superviseWithSystemd(
+      SystemdNotifier.fromEnvironment(process.env, process.pid, logger),
+      { isStalled: (now, stallMs) => appliance.isStalled(now, stallMs), statusLine: () => statusLine(appliance.status()) },
+      logger,
+    );
+    const reload = (): void => {
       if (!path) return logger.warn('SIGHUP ignored: running on embedded defaults, no config file to reload');
       try {
         appliance.applyConfig(loadConfigFile(path).config);
       } catch (err) {
         logger.error({ err: (err as Error).message }, 'config reload failed; keeping the running config');
       }
-    });
+    };
+    // A changed config file (e.g. a new calibrated threshold) is applied without a signal too.
+    const watcher = path ? new ConfigWatcher(path, reload, { logger }).start() : null;
+    await untilStopped(appliance, reload, () => void systemd.stopping());
+    watcher?.stop();
     return 0;
   },
 };
 
 /** Resolves after the first SIGINT/SIGTERM once the appliance stopped cleanly. */
-export function untilStopped(appliance: Appliance, onReload: () => void): Promise<void> {
+export function untilStopped(appliance: Appliance, onReload: () => void, onStopping?: () => void): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
+      onStopping?.();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       process.off('SIGHUP', onReload);

@@ -1,76 +1,65 @@
 // Delivers decisions to the doors. Every decision is written to the on-disk outbox first and
 // only marked delivered once the broker acknowledged it (QoS 1), so a broker outage or a
-// daemon restart loses nothing; decisions that expired while waiting are published on the
-// audit-only `expired` topic instead of reaching a door as a fresh grant.
-import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+// daemon restart loses nothing. The outbox is the only resend queue (see MqttConnection):
+// after a reconnect, delivery resumes from the oldest undelivered row, in order. Decisions that
+// expired while waiting are moved, durably, to the audit-only `expired` topic instead of
+// reaching a door as a fresh grant.
 import type { Logger } from 'pino';
-import type { OutboxRepository } from '../../store/outbox-repository.js';
-import { AvailabilityPayload, type DecisionMessage, type Topics } from '../messages.js';
+import type { OutboxMessage, OutboxRepository } from '../../store/outbox-repository.js';
+import type { DecisionMessage, Topics } from '../messages.js';
+import type { MqttConnection } from './connection.js';
 
-export interface PublisherOptions {
-  readonly url: string;
-  readonly protocolVersion: 4 | 5;
-  readonly clientId: string;
-  readonly username?: string;
-  readonly password?: string;
-  readonly keepaliveSeconds: number;
-  readonly reconnectPeriodMs: number;
+export interface DecisionPublisherOptions {
+  /**
+   * Runs `fn` in one database transaction, so that moving an expired decision to the `expired`
+   * topic (delete + insert) cannot be torn by a crash. Default: runs it directly.
+   */
+  readonly atomically?: (fn: () => void) => void;
+  /** Bound on the last flush during `stop()`. */
+  readonly stopFlushTimeoutMs?: number;
+  readonly now?: () => number;
 }
 
-export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+export type DeliveryListener = (message: OutboxMessage, deliveredAt: number) => void;
+
+const BATCH = 50;
 
 export class DecisionPublisher {
-  private client: MqttClient | null = null;
   private flushing: Promise<void> | null = null;
-  private state: BrokerState = 'closed';
-  private readonly stateListeners = new Set<(s: BrokerState) => void>();
+  private detach: (() => void) | null = null;
+  private readonly deliveryListeners = new Set<DeliveryListener>();
+  private readonly atomically: (fn: () => void) => void;
+  private readonly now: () => number;
 
   constructor(
-    private readonly options: PublisherOptions,
+    private readonly connection: MqttConnection,
     private readonly topics: Topics,
     private readonly outbox: OutboxRepository,
     private readonly logger: Logger,
-  ) {}
-
-  get brokerState(): BrokerState {
-    return this.state;
+    private readonly options: DecisionPublisherOptions = {},
+  ) {
+    this.atomically = options.atomically ?? ((fn) => fn());
+    this.now = options.now ?? Date.now;
   }
 
-  onStateChange(listener: (s: BrokerState) => void): () => void {
-    this.stateListeners.add(listener);
-    return () => this.stateListeners.delete(listener);
+  /** Undelivered messages waiting on disk. */
+  get depth(): number {
+    return this.outbox.countUndelivered();
   }
 
-  /** Connects in the background: the appliance keeps deciding while the broker is away. */
+  /** Observers (metrics) learn when the broker acknowledged a message. */
+  onDelivered(listener: DeliveryListener): () => void {
+    this.deliveryListeners.add(listener);
+    return () => this.deliveryListeners.delete(listener);
+  }
+
+  /** Delivers what an earlier run left behind, and everything queued later, whenever the broker is up. */
   start(): void {
-    const { url, protocolVersion, clientId, username, password, keepaliveSeconds, reconnectPeriodMs } = this.options;
-    const clientOptions: IClientOptions = {
-      protocolVersion,
-      clientId,
-      clean: true,
-      keepalive: keepaliveSeconds,
-      reconnectPeriod: reconnectPeriodMs,
-      connectTimeout: 10_000,
-      will: { topic: this.topics.availability, payload: Buffer.from(AvailabilityPayload.offline), qos: 1, retain: true },
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
-    };
-    this.setState('connecting');
-    const client = mqtt.connect(url, clientOptions);
-    this.client = client;
-    client.on('connect', () => {
-      this.setState('connected');
-      this.logger.info({ broker: redactUrl(url) }, 'connected to MQTT broker');
-      client.publish(this.topics.availability, AvailabilityPayload.online, { qos: 1, retain: true });
-      void this.flush();
+    if (this.detach) return;
+    this.detach = this.connection.onStateChange((state) => {
+      if (state === 'connected') void this.flush();
     });
-    client.on('close', () => {
-      if (this.state === 'connected') this.logger.warn({ broker: redactUrl(url) }, 'MQTT broker connection lost; decisions are queued on disk');
-      if (this.state !== 'closed') this.setState('disconnected');
-    });
-    client.on('error', (err) => {
-      this.logger.warn({ broker: redactUrl(url), err: err.message }, 'MQTT client error');
-    });
+    void this.flush();
   }
 
   /** Queues the decision durably, then tries to deliver everything pending, in order. */
@@ -94,53 +83,60 @@ export class DecisionPublisher {
     return this.flushing;
   }
 
+  /** Last delivery attempt (bounded), then stops reacting to reconnects; the outbox keeps the rest. */
+  async stop(): Promise<void> {
+    this.detach?.();
+    this.detach = null;
+    if (this.connection.brokerState !== 'connected') return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.stopFlushTimeoutMs ?? 5000))),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async drain(): Promise<void> {
-    const client = this.client;
-    if (!client || this.state !== 'connected') return;
-    // Expired decisions never reach a door: they are reported once on the audit-only topic.
-    for (const expired of this.outbox.expireDue()) {
-      this.logger.warn({ seq: expired.seq }, 'decision expired before the broker could take it');
-      await client.publishAsync(this.topics.expired, expired.payload, { qos: 1, retain: false }).catch(() => undefined);
-    }
-    while (this.state === 'connected') {
-      const batch = this.outbox.pending(50);
-      if (batch.length === 0) return;
+    this.moveExpired();
+    while (this.connection.brokerState === 'connected') {
+      const batch = this.outbox.pending(BATCH);
+      if (batch.length === 0) {
+        this.outbox.purgeDelivered();
+        return;
+      }
       for (const entry of batch) {
-        if (this.state !== 'connected') return;
+        if (this.connection.brokerState !== 'connected') return;
+        const now = this.now();
+        if (entry.expiresAt !== null && entry.expiresAt <= now) {
+          // Expired while earlier messages were going out: report it instead of delivering it.
+          this.moveExpired();
+          break;
+        }
         try {
-          await client.publishAsync(entry.topic, entry.payload, { qos: entry.qos, retain: entry.retain });
+          await this.connection.publish(entry.topic, entry.payload, {
+            qos: entry.qos,
+            retain: entry.retain,
+            // MQTT 5: a broker holding the message for an offline door drops it once stale.
+            ...(entry.expiresAt !== null ? { messageExpirySeconds: Math.max(1, Math.ceil((entry.expiresAt - now) / 1000)) } : {}),
+          });
         } catch (err) {
-          this.logger.warn({ err: (err as Error).message, seq: entry.seq }, 'publish failed; will retry after reconnect');
+          this.logger.warn({ err: (err as Error).message, seq: entry.seq }, 'publish not acknowledged; it will be resent from the outbox after reconnect');
           return;
         }
         this.outbox.markDelivered(entry.seq);
+        const deliveredAt = this.now();
+        for (const listener of this.deliveryListeners) listener(entry, deliveredAt);
       }
     }
   }
 
-  async stop(): Promise<void> {
-    const client = this.client;
-    if (!client) return;
-    const wasConnected = this.state === 'connected';
-    if (wasConnected) await this.flush().catch(() => undefined);
-    this.setState('closed');
-    if (wasConnected) {
-      await client
-        .publishAsync(this.topics.availability, AvailabilityPayload.offline, { qos: 1, retain: true })
-        .catch(() => undefined);
-    }
-    await client.endAsync(!wasConnected);
-    this.client = null;
+  /** Expired decisions never reach a door: each becomes one durable audit message on `expired`. */
+  private moveExpired(): void {
+    this.atomically(() => {
+      for (const expired of this.outbox.expireDue()) {
+        this.logger.warn({ seq: expired.seq, topic: expired.topic }, 'decision expired before the broker took it; reported on the expired topic');
+        this.outbox.enqueue({ topic: this.topics.expired, payload: expired.payload, qos: 1, retain: false, expiresAt: null });
+      }
+    });
   }
-
-  private setState(state: BrokerState): void {
-    if (this.state === state) return;
-    this.state = state;
-    for (const listener of this.stateListeners) listener(state);
-  }
-}
-
-/** Broker URLs may carry credentials; never log them. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^/@:]+):([^/@]*)@/, '//$1:***@');
 }

@@ -100,24 +100,55 @@ def test_detect_and_align_a_real_face():
     assert np.abs(kps[:4] - TEMPLATE).max() < 6  # a frontal face lands near the template
 
 
-def _alignment_cases():
-    index = ALIGN_VECTORS / "vectors.json"
-    if not index.exists():
-        return []
-    doc = json.loads(index.read_text())
-    return doc["cases"] if isinstance(doc, dict) else doc
+def _alignment_faces():
+    """(json path, face index) for every face of every shared alignment vector."""
+    out = []
+    for path in sorted(ALIGN_VECTORS.glob("*.json")):
+        doc = json.loads(path.read_text())
+        if doc.get("format") == "maskgate-alignment-vector/1":
+            out += [(path, k) for k in range(len(doc["faces"]))]
+    return out
 
 
-@pytest.mark.skipif(not (ALIGN_VECTORS / "vectors.json").exists(),
-                    reason="shared alignment vectors (test/vectors/alignment/vectors.json) not written yet")
-@pytest.mark.parametrize("case", _alignment_cases() or [None], ids=lambda c: c["name"] if c else "none")
-def test_reproduces_shared_alignment_vectors(case):
-    det = BlazeFaceDetector(DETECTOR)
-    img = cv2.cvtColor(cv2.imread(str(ALIGN_VECTORS / case["image"])), cv2.COLOR_BGR2RGB)
-    dets = det.detect(img)
-    assert dets, "no face found"
-    want = np.asarray([[p["x"], p["y"]] for p in case["keypoints"]])
-    assert np.abs(dets[0].keypoints - want).max() <= 0.5
-    crop, _ = align_face(img, dets[0].keypoints)
-    expected = cv2.cvtColor(cv2.imread(str(ALIGN_VECTORS / case["crop"])), cv2.COLOR_BGR2RGB)
-    assert np.abs(crop.astype(float) - expected.astype(float)).mean() < 1.0
+ALIGNMENT_FACES = _alignment_faces()
+needs_vectors = pytest.mark.skipif(not ALIGNMENT_FACES, reason="shared alignment vectors (test/vectors/alignment/*.json) not present")
+
+
+def _load_vector(path: Path, k: int):
+    doc = json.loads(path.read_text())
+    img = cv2.cvtColor(cv2.imread(str(path.parent / doc["input"])), cv2.COLOR_BGR2RGB)
+    face = doc["faces"][k]
+    crop = cv2.cvtColor(cv2.imread(str(path.parent / face["crop"])), cv2.COLOR_BGR2RGB)
+    return doc, img, face, crop
+
+
+@needs_vectors
+@pytest.mark.parametrize("path,k", ALIGNMENT_FACES or [(None, 0)], ids=lambda v: getattr(v, "stem", str(v)))
+def test_alignment_matrix_and_warp_match_the_daemon(path, k):
+    from maskgate_trainer.align import warp
+
+    doc, img, face, crop = _load_vector(path, k)
+    assert np.allclose(TEMPLATE, doc["template"])
+    m = align_matrix(np.asarray(face["keypoints"]))
+    assert np.abs(m - np.asarray(face["matrix"])).max() < 1e-6
+    assert np.abs(warp(img, m).astype(float) - crop.astype(float)).mean() < 1.0
+
+
+# Our detector resizes with Pillow's Lanczos-3, the daemon with libvips' Lanczos-3; BlazeFace's
+# keypoints move by up to ~2 px with those pixel-level differences (measured: 0.24-1.93 px on
+# the four vectors), so detection is held to 2.5 px rather than the 0.5 px the alignment itself meets.
+DETECTION_TOLERANCE_PX = 2.5
+
+
+@needs_vectors
+@pytest.mark.parametrize("path,k", ALIGNMENT_FACES or [(None, 0)], ids=lambda v: getattr(v, "stem", str(v)))
+def test_detector_reproduces_vector_keypoints(path, k):
+    doc, img, face, crop = _load_vector(path, k)
+    dets = BlazeFaceDetector(DETECTOR, doc["detector"]["scoreThreshold"], doc["detector"]["nmsIouThreshold"],
+                             doc["detector"]["largeFaceFraction"], doc["detector"]["padding"]).detect(img)
+    assert len(dets) == len(doc["faces"])
+    got = dets[k]
+    assert np.abs(got.keypoints - np.asarray(face["keypoints"])).max() <= DETECTION_TOLERANCE_PX
+    assert got.score == pytest.approx(face["score"], abs=0.03)
+    b = face["box"]
+    assert np.abs(got.box - [b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]]).max() <= 2 * DETECTION_TOLERANCE_PX

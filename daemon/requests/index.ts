@@ -1,0 +1,20 @@
+// The requests the appliance answers, one module each, registered with the one dispatcher.
+import type { Logger } from 'pino';
+import type { StatusSummary } from '../messages.js';
+import { RequestDispatcher } from './dispatcher.js';
+import { lastDecisionHandler, type LastDecisions } from './last-decision.js';
+import { reloadConfigHandler, type ConfigReloader } from './reload-config.js';
+import { statusHandler } from './status.js';
+
+export interface RequestDependencies {
+  readonly lastDecisions: Pick<LastDecisions, 'forDoor'>;
+  readonly status: () => StatusSummary;
+  readonly reloadConfig: ConfigReloader;
+}
+
+export function createRequestDispatcher(deps: RequestDependencies, logger: Logger): RequestDispatcher {
+  return new RequestDispatcher(
+    [lastDecisionHandler(deps.lastDecisions), statusHandler(deps.status), reloadConfigHandler(deps.reloadConfig)],
+    logger,
+  );
+}

@@ -1,0 +1,106 @@
+// `maskgate apikey`: create prints the secret once (and the secret works against the store),
+// list never shows a secret or hash, revoke makes the key useless; usage errors exit 2.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_FILE } from '../../../daemon/appliance.js';
+import { main } from '../../../daemon/main.js';
+import { openDatabase } from '../../../store/database.js';
+import { ApiKeysRepository, hashApiKey } from '../../../store/api-keys-repository.js';
+
+let dir: string;
+let configPath: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mg-apikey-'));
+  configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify({ dataDir: join(dir, 'data'), logLevel: 'warn' }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function maskgate(...args: string[]): Promise<{ code: number; lines: string[]; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await main(['apikey', ...args], { stdin: Readable.from([]), stdout, stderr });
+  const text = Buffer.concat(out).toString('utf8');
+  return { code, lines: text.split('\n').filter(Boolean), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+function withKeys<T>(use: (keys: ApiKeysRepository) => T): T {
+  const db = openDatabase(join(dir, 'data', DATABASE_FILE));
+  try {
+    return use(new ApiKeysRepository(db));
+  } finally {
+    db.close();
+  }
+}
+
+describe('maskgate apikey', () => {
+  let admin: { id: string; secret: string };
+
+  it('creates a key and prints its secret once, with a warning to store it', async () => {
+    const { code, lines, stderr } = await maskgate('create', '--name', 'HR sync', '--role', 'admin', '--config', configPath);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(1);
+    const created = JSON.parse(lines[0]!) as { id: string; name: string; role: string; secret: string; createdAt: string };
+    expect(created).toMatchObject({ name: 'HR sync', role: 'admin', revokedAt: null });
+    expect(created.secret).toMatch(/^mgk_[A-Za-z0-9_-]{40,}$/);
+    expect(Date.parse(created.createdAt)).not.toBeNaN();
+    expect(stderr).toMatch(/cannot be shown again/);
+    admin = created;
+    // The printed secret is the real one: it authenticates against the database.
+    expect(withKeys((keys) => keys.authenticate(created.secret)?.id)).toBe(created.id);
+  });
+
+  it('lists keys without secrets or hashes', async () => {
+    expect((await maskgate('create', '--name', 'Auditor', '--role', 'read-only', '--config', configPath)).code).toBe(0);
+    const { code, lines } = await maskgate('list', '--config', configPath);
+    expect(code).toBe(0);
+    const listed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(listed.map((k) => [k['name'], k['role']])).toEqual([
+      ['HR sync', 'admin'],
+      ['Auditor', 'read-only'],
+    ]);
+    const text = lines.join('\n');
+    expect(text).not.toContain(admin.secret);
+    expect(text).not.toContain(hashApiKey(admin.secret));
+    expect(text).not.toContain('mgk_');
+  });
+
+  it('revokes a key so it no longer authenticates, and warns when no admin key is left', async () => {
+    const { code, lines, stderr } = await maskgate('revoke', admin.id, '--config', configPath);
+    expect(code).toBe(0);
+    expect(JSON.parse(lines[0]!)).toEqual({ revoked: admin.id, name: 'HR sync' });
+    expect(stderr).toMatch(/No admin key is left/);
+    expect(withKeys((keys) => keys.authenticate(admin.secret))).toBeNull();
+    const listed = (await maskgate('list', '--config', configPath)).lines.map((l) => JSON.parse(l) as { id: string; revokedAt: string | null });
+    expect(listed.find((k) => k.id === admin.id)?.revokedAt).not.toBeNull();
+
+    const again = await maskgate('revoke', admin.id, '--config', configPath);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already revoked/);
+    const unknown = await maskgate('revoke', '00000000-0000-4000-8000-000000000000', '--config', configPath);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no key with id/);
+  });
+
+  it.each([
+    [['create', '--role', 'admin']],
+    [['create', '--name', 'x', '--role', 'root']],
+    [['create', '--name', 'x']],
+    [['revoke']],
+    [['list', 'extra']],
+    [['rotate']],
+    [[]],
+  ])('exits 2 with usage for %j', async (args) => {
+    const { code, stderr } = await maskgate(...args, '--config', configPath);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Usage: maskgate apikey/);
+  });
+});

@@ -1,0 +1,183 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Appliance, qualityLimits } from '../../../daemon/appliance.js';
+import type { CalibrationReport } from '../../../daemon/commands/calibrate.js';
+import { readIdentities } from '../../../daemon/commands/make-pairs.js';
+import { PROBE_MASK_COLOUR } from '../../../daemon/commands/tool-options.js';
+import { ConfigWatcher } from '../../../daemon/config-watcher.js';
+import { createLogger } from '../../../daemon/logger.js';
+import { main } from '../../../daemon/main.js';
+import { PhotoEmbedder } from '../../../daemon/photo-embedder.js';
+import { probeComparisons } from '../../../firmware-config/calibration.js';
+import { loadConfigFile } from '../../../firmware-config/load.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const LFW = join(ROOT, '../shared/datasets/lfw-dev');
+
+function configJson(dataDir: string): Record<string, unknown> {
+  return {
+    dataDir,
+    logLevel: 'warn',
+    model: { detector: join(ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(ROOT, 'models/fr_feature/fr_feature.onnx') },
+    api: { enabled: false },
+  };
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(args, { stdin: Readable.from([]), stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('maskgate calibrate: options and empty galleries', () => {
+  let dir: string;
+  let configPath: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mg-cal-empty-'));
+    configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(configJson(join(dir, 'data'))));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('needs exactly one target, in range', async () => {
+    expect((await cli(['calibrate', '--config', configPath])).code).toBe(2);
+    expect((await cli(['calibrate', '--target-fmr', '0.01', '--target-fpir', '0.1', '--config', configPath])).code).toBe(2);
+    const bad = await cli(['calibrate', '--target-fmr', '2', '--config', configPath]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--target-fmr must be a number in \(0, 0.5\]/);
+  });
+
+  it('needs a config file to write to, unless it is a dry run', async () => {
+    const r = await cli(['calibrate', '--target-fmr', '0.01']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/give --config <file> \(or --dry-run\)/);
+  });
+
+  it('cannot convert an FPIR target without a gallery size', async () => {
+    const r = await cli(['calibrate', '--target-fpir', '0.01', '--config', configPath]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[gallery_empty\]/);
+  });
+
+  it('says so when there is nothing to compare', async () => {
+    const r = await cli(['calibrate', '--target-fmr', '0.01', '--config', configPath]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[no_impostor_comparisons\]/);
+    expect(loadConfigFile(configPath).config.matching.calibration).toBeUndefined();
+  });
+});
+
+describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => {
+  const TARGET_FMR = 0.01;
+  let dir: string;
+  let configPath: string;
+  let appliance: Appliance;
+  let heldOut: string[];
+  let calibrationList: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mg-cal-'));
+    configPath = join(dir, 'config.json');
+    writeFileSync(configPath, `${JSON.stringify(configJson(join(dir, 'data')), null, 2)}\n`);
+    appliance = await Appliance.create(loadConfigFile(configPath).config, createLogger('warn'));
+    // Sorted identities, so the split is the same on every run: 20 people enrolled with two
+    // photos each; 120 other people as strangers, alternately for calibration and held out.
+    const identities = readIdentities(LFW);
+    const enrolled = identities.filter((i) => i.images.length >= 2).slice(0, 20);
+    const enrolledNames = new Set(enrolled.map((i) => i.name));
+    for (const person of enrolled) {
+      const { id } = appliance.gallery.createPerson(person.name);
+      for (const image of person.images.slice(0, 2)) {
+        await appliance.gallery.enrolPhoto(id, readFileSync(join(LFW, image)), { force: true }).catch(() => undefined);
+      }
+    }
+    const strangers = identities.filter((i) => !enrolledNames.has(i.name)).slice(0, 120).map((i) => join(LFW, i.images[0]!));
+    calibrationList = join(dir, 'strangers.txt');
+    writeFileSync(calibrationList, strangers.filter((_, k) => k % 2 === 0).join('\n'));
+    heldOut = strangers.filter((_, k) => k % 2 === 1);
+  });
+  afterAll(async () => {
+    await appliance?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('meets the FMR target on held-out strangers, writes the config, and the running appliance follows', async () => {
+    const reloaded = new Promise<void>((resolveReload) => {
+      const watcher = new ConfigWatcher(
+        configPath,
+        () => {
+          appliance.applyConfig(loadConfigFile(configPath).config);
+          watcher.stop();
+          resolveReload();
+        },
+        { debounceMs: 50 },
+      ).start();
+    });
+    expect(appliance.matching.threshold).toBe(0.42);
+
+    const r = await cli(['calibrate', '--target-fmr', String(TARGET_FMR), '--impostors', calibrationList, '--config', configPath, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as CalibrationReport;
+    expect(report.galleryPeople).toBe(20);
+    expect(report.galleryTemplates).toBeGreaterThanOrEqual(36);
+    expect(report.impostorSources.galleryCrossPerson).toBeGreaterThan(600);
+    expect(report.strangers.photos).toBe(60);
+    expect(report.strangers.usable).toBeGreaterThan(30);
+    expect(report.impostorSources.maskedStrangers).toBe(report.strangers.usable * report.galleryTemplates);
+    expect(report.empiricalFmr).toBeLessThanOrEqual(TARGET_FMR);
+    expect(report.fmrUpperBound95).toBeGreaterThan(report.empiricalFmr);
+    expect(report.genuineSource).toBe('gallery-same-person');
+    expect(report.expectedFnmr).not.toBeNull();
+    expect(report.warnings.map((w) => w.code)).not.toContain('too_few_impostor_comparisons');
+    expect(report.targetFpir).toBeCloseTo(1 - (1 - TARGET_FMR) ** report.galleryTemplates, 12);
+
+    // Held-out masked strangers against the same gallery: measured FMR within the reported bound.
+    const photos = new PhotoEmbedder({
+      detector: appliance.core.detector,
+      embedder: appliance.core.embedder,
+      qualityLimits: qualityLimits(loadConfigFile(configPath).config),
+    });
+    const outcomes = await photos.embedAll(heldOut.map((source) => ({ source, maskColour: PROBE_MASK_COLOUR })), 8);
+    const probes = outcomes.flatMap((o) => (o.ok ? [o.embedding] : []));
+    const templates = [...appliance.gallery.templates.loadAll(appliance.core.embedder.modelId)].map((t) => t.embedding);
+    const scores = probeComparisons(probes, templates);
+    expect(scores.length).toBeGreaterThan(1000);
+    const heldOutFmr = scores.filter((s) => s >= report.threshold).length / scores.length;
+    expect(heldOutFmr).toBeLessThanOrEqual(report.fmrUpperBound95);
+
+    // The config file carries the threshold and the record.
+    const written = loadConfigFile(configPath).config.matching;
+    expect(written.threshold).toBe(report.threshold);
+    expect(written.calibration).toMatchObject({
+      targetFmr: TARGET_FMR,
+      galleryTemplates: report.galleryTemplates,
+      impostorComparisons: report.impostorComparisons,
+      genuineComparisons: report.genuineComparisons,
+      expectedFnmr: report.expectedFnmr,
+      fmrUpperBound95: report.fmrUpperBound95,
+      modelId: appliance.core.embedder.modelId,
+    });
+    expect(Date.parse(written.calibration!.calibratedAt)).not.toBeNaN();
+
+    await reloaded;
+    expect(appliance.matching.threshold).toBe(report.threshold);
+  });
+
+  it('falls back to the demo faces, warns how few comparisons they give, and a dry run writes nothing', async () => {
+    const before = readFileSync(configPath, 'utf8');
+    const r = await cli(['calibrate', '--target-fmr', '0.001', '--dry-run', '--config', configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/strangers vs gallery\s+\d+\s+\(\d+ usable of \d+ photos from the bundled demo photos \(a tiny default set\)/);
+    expect(r.stdout).toMatch(/WARNING.*at least 2995 are needed \(rule of three\)/);
+    expect(r.stdout).toMatch(/dry run\s+config not changed/);
+    expect(readFileSync(configPath, 'utf8')).toBe(before);
+  });
+});

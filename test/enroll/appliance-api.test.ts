@@ -1,0 +1,147 @@
+// The API inside a started Appliance: one process, one Gallery. A person enrolled over HTTP is
+// recognised by the camera loop on the next pass of a looping door clip (the grant shows in
+// GET /decisions), and after DELETE the camera loop stops granting them at once.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Appliance } from '../../daemon/appliance.js';
+import { writeClip } from '../../daemon/demo/clip.js';
+import { decodeImage, readImageFile } from '../../pipeline/image.js';
+import { ApiKeysRepository } from '../../store/api-keys-repository.js';
+import { capturingLogger, cropAround, lfwPhoto, SAMPLE, testConfig } from './helpers.js';
+
+const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0;
+
+interface DecisionView {
+  id: string;
+  decidedAt: number;
+  outcome: string;
+  personId: string | null;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
+  let dataDir: string;
+  let appliance: Appliance;
+  let api: string;
+  let headers: Record<string, string>;
+  let enrolPhoto: Buffer;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mg-appliance-api-'));
+    const clip = join(dataDir, 'door.mp4');
+    const config = testConfig(dataDir, {
+      mqtt: { embeddedPort: 0 },
+      api: { port: 0 },
+      metrics: { enabled: false },
+      cameras: [{ id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: true, realtime: true }],
+    });
+    appliance = await Appliance.create(config, pino({ level: 'silent' }));
+
+    // The person walks past the camera (a different photo from the enrolment one), over and over.
+    let walking;
+    if (existsSync(lfwPhoto('Jacques_Chirac', 3))) {
+      enrolPhoto = await readFile(lfwPhoto('Jacques_Chirac', 1));
+      walking = await readImageFile(lfwPhoto('Jacques_Chirac', 3));
+    } else {
+      const sample = await readImageFile(SAMPLE(3));
+      const [face] = (await appliance.core.analyzer.analyze(sample, { padded: true })).sort((a, b) => b.detection.box.width - a.detection.box.width);
+      enrolPhoto = await cropAround(sample, face!.detection.box);
+      walking = await decodeImage(await cropAround(sample, face!.detection.box, 2.4, 75));
+    }
+    const [walkingFace] = await appliance.core.analyzer.analyze(walking, { padded: true });
+    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false }]);
+
+    headers = { authorization: `Bearer ${new ApiKeysRepository(appliance.core.db).create({ name: 'test', role: 'admin' }).secret}` };
+    await appliance.start();
+    api = appliance.apiUrl!;
+  }, 90_000);
+
+  afterAll(async () => {
+    await appliance?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const decisions = async (query: string): Promise<DecisionView[]> => {
+    const response = await fetch(`${api}/decisions?${query}`, { headers });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { items: DecisionView[] }).items;
+  };
+
+  it('serves the API on the configured address', async () => {
+    expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${api}/readyz`)).json()).toMatchObject({ status: 'ready', galleryTemplates: 0 });
+  });
+
+  it('enrols over HTTP, the camera loop grants the person, and after DELETE it no longer does', async () => {
+    const person = (await (
+      await fetch(`${api}/people`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Walking Person' }) })
+    ).json()) as { id: string };
+    const upload = await fetch(`${api}/people/${person.id}/faces`, { method: 'POST', headers: { ...headers, 'content-type': 'image/jpeg' }, body: new Uint8Array(enrolPhoto) });
+    expect(upload.status).toBe(201);
+
+    const grant = await until('a grant for the enrolled person', async () => (await decisions(`personId=${person.id}&outcome=grant`))[0] ?? null);
+    expect(grant).toMatchObject({ outcome: 'grant', personId: person.id });
+
+    const deleted = await fetch(`${api}/people/${person.id}`, { method: 'DELETE', headers });
+    expect(deleted.status).toBe(200);
+    const deletedAt = Date.now();
+    // Wait for two more decisions on the door (the next passes of the clip), then check that
+    // none of them granted the forgotten person.
+    const later = await until('two decisions after the delete', async () => {
+      const recent = (await decisions(`doorId=front&from=${deletedAt}`)).filter((d) => d.decidedAt >= deletedAt);
+      return recent.length >= 2 ? recent : null;
+    });
+    expect(later.map((d) => d.outcome)).not.toContain('grant');
+    expect(later.map((d) => d.personId)).not.toContain(person.id);
+  }, 120_000);
+});
+
+describe('the API in the appliance lifecycle', () => {
+  it('closes with the appliance, and a busy port is logged without stopping the doors', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mg-appliance-port-'));
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const busyPort = (squatter.address() as AddressInfo).port;
+    try {
+      const lines: string[] = [];
+      const blocked = await Appliance.create(
+        testConfig(dataDir, { mqtt: { embeddedPort: 0 }, api: { port: busyPort }, metrics: { enabled: false } }),
+        capturingLogger(lines),
+      );
+      await blocked.start();
+      expect(blocked.apiUrl).toBeNull();
+      expect(blocked.brokerUrl).not.toBeNull(); // the rest of the appliance runs
+      expect(lines.some((l) => l.includes('enrolment API not started') && l.includes('EADDRINUSE'))).toBe(true);
+      await blocked.stop();
+
+      const running = await Appliance.create(
+        testConfig(dataDir, { mqtt: { embeddedPort: 0 }, api: { port: 0 }, metrics: { enabled: false } }),
+        pino({ level: 'silent' }),
+      );
+      await running.start();
+      const url = running.apiUrl!;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect(running.reembedJob?.progress).toMatchObject({ total: 0, failed: 0 });
+      await running.stop();
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    } finally {
+      squatter.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
