@@ -41,13 +41,16 @@ const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.ti
  */
 export const ENROLLED_FACE_SCORE = 0.9;
 
-/** Where the bundled demo photos are, from source (daemon/commands) or build (dist/daemon/commands). */
+/**
+ * Where the bundled demo photos are: beside the sources (daemon/commands), the build
+ * (dist/daemon/commands), or in the working directory.
+ */
 function demoAssetsDir(): string | null {
-  for (const up of ['../..', '../../..']) {
-    const dir = fileURLToPath(new URL(`${up}/demo-assets/`, import.meta.url));
-    if (existsSync(dir)) return dir;
-  }
-  return null;
+  const candidates = [
+    ...['../..', '../../..'].map((up) => fileURLToPath(new URL(`${up}/demo-assets/`, import.meta.url))),
+    resolve('demo-assets'),
+  ];
+  return candidates.find((dir) => existsSync(dir)) ?? null;
 }
 
 /** Image files under `dir`, recursively, sorted so a run is reproducible. */
@@ -272,10 +275,18 @@ export const calibrateCommand: Command = {
       const gallery = galleryComparisons(templates, maxComparisons);
       note(`${gallery.impostorScores.length} impostor and ${gallery.genuineScores.length} genuine comparisons within the gallery`);
 
-      const items = values.impostors
-        ? impostorSources(values.impostors).map((path) => ({ label: path, source: path as string | RgbImage }))
-        : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image as string | RgbImage }));
-      const sourceName = values.impostors ? resolve(values.impostors) : 'the bundled demo photos (a tiny default set)';
+      // With no template there is nothing to compare a stranger with: skip the embedding work.
+      const items =
+        templates.length === 0
+          ? []
+          : values.impostors
+            ? impostorSources(values.impostors).map((path) => ({ label: path, source: path as string | RgbImage }))
+            : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image as string | RgbImage }));
+      const sourceName = values.impostors
+        ? resolve(values.impostors)
+        : items.length > 0 || templates.length === 0
+          ? 'the bundled demo photos (a tiny default set)'
+          : 'nowhere: the bundled demo photos were not found; give --impostors';
       note(`embedding ${items.length} stranger photos${mask === 'probe' ? ' with synthetic masks' : ''}`);
       const strangers = await embedStrangers(photos, items, sourceName, mask, templateVectors, batch);
       const strangerScores = probeComparisons(strangers.embeddings, templateVectors);

@@ -123,9 +123,13 @@ export class MqttConnection {
     client.on('connect', () => {
       this.lastError = null;
       this.logger.info({ broker: this.redactedUrl, protocolVersion }, 'connected to MQTT broker');
-      this.subscribeAll([...this.subscriptions]);
-      client.publish(this.topics.availability, AvailabilityPayload.online, { qos: 1, retain: true });
-      this.setState('connected');
+      // "online" (and the connected state) only once the subscriptions are in place, so that a
+      // client that sees "online" can be sure its requests are heard.
+      this.subscribeAll([...this.subscriptions], () => {
+        if (!client.connected || this.client !== client) return;
+        client.publish(this.topics.availability, AvailabilityPayload.online, { qos: 1, retain: true });
+        this.setState('connected');
+      });
     });
     client.on('close', () => {
       this.abandonInFlight(client);
@@ -174,10 +178,15 @@ export class MqttConnection {
     this.client = null;
   }
 
-  private subscribeAll(filters: string[]): void {
-    if (!filters.length || !this.client) return;
-    this.client.subscribe(filters, { qos: 1 }, (err) => {
-      if (err) this.logger.error({ err: err.message, filters }, 'MQTT subscribe failed; requests will not be answered');
+  private subscribeAll(filters: string[], then: () => void = () => undefined): void {
+    if (!this.client) return;
+    if (!filters.length) return then();
+    this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
+      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      if (err || refused.length) {
+        this.logger.error({ err: err?.message, refused, filters }, 'MQTT subscribe failed; requests will not be answered');
+      }
+      then();
     });
   }
 

@@ -2,8 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Appliance, qualityLimits } from '../../../daemon/appliance.js';
+import { Appliance, Core, qualityLimits } from '../../../daemon/appliance.js';
 import type { CalibrationReport } from '../../../daemon/commands/calibrate.js';
 import { readIdentities } from '../../../daemon/commands/make-pairs.js';
 import { PROBE_MASK_COLOUR } from '../../../daemon/commands/tool-options.js';
@@ -13,6 +14,7 @@ import { main } from '../../../daemon/main.js';
 import { PhotoEmbedder } from '../../../daemon/photo-embedder.js';
 import { probeComparisons } from '../../../firmware-config/calibration.js';
 import { loadConfigFile } from '../../../firmware-config/load.js';
+import { readImageFile } from '../../../pipeline/image.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const LFW = join(ROOT, '../shared/datasets/lfw-dev');
@@ -72,6 +74,38 @@ describe('maskgate calibrate: options and empty galleries', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/\[no_impostor_comparisons\]/);
     expect(loadConfigFile(configPath).config.matching.calibration).toBeUndefined();
+  });
+
+  it('uses the demo faces by default and leaves out the ones that are enrolled', async () => {
+    // Enrol two faces of a demo photo, cropped differently from calibrate's own crops.
+    const core = await Core.open(loadConfigFile(configPath).config, createLogger('warn'));
+    let enrolled = 0;
+    try {
+      const photo = await readImageFile(join(ROOT, 'demo-assets/sample1.jpg'));
+      for (const d of (await core.detector.detectWithPadding(photo)).slice(0, 2)) {
+        const side = Math.round(Math.max(d.box.width, d.box.height) * 2);
+        const left = Math.max(0, Math.round(d.box.x + d.box.width / 2 - side / 2));
+        const top = Math.max(0, Math.round(d.box.y + d.box.height / 2 - side / 2));
+        const crop = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
+          .extract({ left, top, width: Math.min(side, photo.width - left), height: Math.min(side, photo.height - top) })
+          .jpeg({ quality: 90 })
+          .toBuffer();
+        const person = core.gallery.createPerson(`demo face ${enrolled + 1}`);
+        const ok = await core.gallery.enrolPhoto(person.id, crop, { force: true }).then(() => true, () => false);
+        if (ok) enrolled++;
+      }
+    } finally {
+      await core.close();
+    }
+    expect(enrolled).toBeGreaterThan(0);
+    const r = await cli(['calibrate', '--target-fmr', '0.01', '--dry-run', '--json', '--config', configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as CalibrationReport;
+    expect(report.strangers.source).toBe('the bundled demo photos (a tiny default set)');
+    expect(report.strangers.skippedAsEnrolled).toBe(enrolled);
+    expect(report.impostorSources.maskedStrangers).toBe(report.strangers.usable * enrolled);
+    expect(report.warnings.map((w) => w.code)).toContain('too_few_impostor_comparisons');
+    expect(report.written).toBeNull();
   });
 });
 
@@ -175,7 +209,12 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
     const before = readFileSync(configPath, 'utf8');
     const r = await cli(['calibrate', '--target-fmr', '0.001', '--dry-run', '--config', configPath]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/strangers vs gallery\s+\d+\s+\(\d+ usable of \d+ photos from the bundled demo photos \(a tiny default set\)/);
+    const strangers = /strangers vs gallery\s+(\d+)\s+\((\d+) usable of (\d+) photos from the bundled demo photos \(a tiny default set\)/.exec(r.stdout);
+    expect(strangers, r.stdout).not.toBeNull();
+    const [comparisons, usable, photos] = strangers!.slice(1).map(Number) as [number, number, number];
+    expect(photos).toBeGreaterThanOrEqual(6); // the six sample photos show more faces than that
+    expect(usable).toBeGreaterThan(0);
+    expect(comparisons % usable).toBe(0); // each usable stranger against every template
     expect(r.stdout).toMatch(/WARNING.*at least 2995 are needed \(rule of three\)/);
     expect(r.stdout).toMatch(/dry run\s+config not changed/);
     expect(readFileSync(configPath, 'utf8')).toBe(before);
