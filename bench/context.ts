@@ -23,7 +23,12 @@ export const DEFAULT_SESSION: ThroughputConfig = { intraOpThreads: 1, allowSpinn
 
 /** Detector + shipped embedder + analyzer with the given ORT settings. */
 export async function openAnalyzer(plan: BenchPlan, session: ThroughputConfig, logger: Logger): Promise<AnalyzerParts> {
-  const opts = { intraOpThreads: session.intraOpThreads, allowSpinning: session.allowSpinning, logger };
+  const opts = {
+    executionProviders: plan.executionProviders,
+    intraOpThreads: session.intraOpThreads,
+    allowSpinning: session.allowSpinning,
+    logger,
+  };
   const detector = await BlazeFaceDetector.create({ modelPath: plan.detectorPath, ...opts });
   const embedder = await OnnxEmbedder.create(plan.embedders[0]!.path, opts);
   const qualityLimits = DEFAULT_QUALITY_LIMITS;
@@ -68,6 +73,13 @@ export class BenchContext {
       return this.builtScenes;
     })();
     return this.scenesPromise;
+  }
+
+  /** The providers the default-config models got; null when no section loaded them. */
+  async loadedProviders(): Promise<{ detector: string; embedder: string } | null> {
+    if (!this.parts) return null;
+    const { detector, embedder } = await this.parts;
+    return { detector: detector.provider, embedder: embedder.provider };
   }
 
   /** Where the scenes' photos came from; null when no section needed them. */

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EXECUTION_PROVIDER_NAMES, type ExecutionProviderName } from '../pipeline/execution-providers.js';
 
 export const SECTION_NAMES = ['appliance', 'decode', 'stages', 'throughput', 'embedders', 'reference', 'gallery'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
@@ -26,6 +27,8 @@ export interface BenchPlan {
   /** Report file; null writes bench/out/report-<timestamp>.json. */
   readonly outPath: string | null;
   readonly detectorPath: string;
+  /** ONNX Runtime execution providers for every model, tried in order (as `model.executionProviders`). */
+  readonly executionProviders: readonly ExecutionProviderName[];
   /** The shipped embedder(s), plus the G2D model when one is present. */
   readonly embedders: readonly ModelEntry[];
   readonly referencePath: string;
@@ -55,7 +58,7 @@ export class BenchUsageError extends Error {
 
 export const BENCH_USAGE =
   'maskgate bench [--quick] [--out <report.json>] [--only <sections>] [--skip <sections>] [--gallery-sizes <n,n,...>] ' +
-  '[--python <interpreter>] [--lfw <dir>]\n' +
+  '[--providers <tensorrt,cuda,cpu>] [--python <interpreter>] [--lfw <dir>]\n' +
   `  sections: ${SECTION_NAMES.join(', ')}`;
 
 /** The checkout the benchmark runs in: the nearest ancestor holding package.json and models/. */
@@ -89,6 +92,7 @@ export function defaultPlan(mode: 'quick' | 'full', repoRoot = findRepoRoot()): 
     repoRoot,
     outPath: null,
     detectorPath: join(repoRoot, 'models/blazeface/blazeface_back_256.onnx'),
+    executionProviders: ['cpu'],
     embedders: shipped,
     referencePath: join(repoRoot, 'bench/out/reference-178m.onnx'),
     python: existsSync(venvPython) ? venvPython : 'python3',
@@ -98,7 +102,7 @@ export function defaultPlan(mode: 'quick' | 'full', repoRoot = findRepoRoot()): 
     publishMessages: quick ? 100 : 300,
     throughputSeconds: quick ? 2 : 5,
     throughputConfigs: ALL_THROUGHPUT_CONFIGS,
-    embedderBatches: [1, 8, 32],
+    embedderBatches: [1, 5, 8, 32],
     embedderBudgetMs: quick ? 1000 : 3000,
     referenceBatches: quick ? [1] : [1, 8, 32],
     gallerySizes: quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000],
@@ -130,6 +134,7 @@ export function planFromArgs(args: readonly string[], repoRoot = findRepoRoot())
         only: { type: 'string' },
         skip: { type: 'string' },
         'gallery-sizes': { type: 'string' },
+        providers: { type: 'string' },
         python: { type: 'string' },
         lfw: { type: 'string' },
       },
@@ -152,10 +157,20 @@ export function planFromArgs(args: readonly string[], repoRoot = findRepoRoot())
       throw new BenchUsageError('--gallery-sizes: give integers between 1 and 5000000, e.g. 1000,100000');
     }
   }
+  let executionProviders = base.executionProviders;
+  if (values.providers) {
+    const names = values.providers.split(',').map((s) => s.trim());
+    const unknown = names.filter((n) => !(EXECUTION_PROVIDER_NAMES as readonly string[]).includes(n));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new BenchUsageError(`--providers: unknown provider ${unknown.join(', ')} (known: ${EXECUTION_PROVIDER_NAMES.join(', ')})`);
+    }
+    executionProviders = names as ExecutionProviderName[];
+  }
   return {
     ...base,
     sections,
     gallerySizes,
+    executionProviders,
     outPath: values.out ? resolve(values.out) : null,
     python: values.python ?? base.python,
     lfwDir: values.lfw ? resolve(values.lfw) : base.lfwDir,

@@ -12,7 +12,7 @@ import { ensureReferenceModel } from './reference-model.js';
 import { evaluateTargets, formatReport, type BenchReport, type MachineInfo, type ReportDraft, type SectionRun } from './report.js';
 import { measureAppliance } from './sections/appliance.js';
 import { measureDecode } from './sections/decode.js';
-import { measureEmbedder } from './sections/embedders.js';
+import { measureEmbedder, trimmedSidecarCopy } from './sections/embedders.js';
 import { measureGallery } from './sections/gallery.js';
 import { measurePublication } from './sections/publication.js';
 import { measureStages } from './sections/stages.js';
@@ -52,6 +52,7 @@ export async function runBench(plan: BenchPlan, io: BenchIo, command = 'npm run 
     seconds: 0,
     command,
     machine: machineInfo(),
+    providers: { requested: plan.executionProviders, detector: null, embedder: null },
     sections: [],
     photoSource: null,
     stages: [],
@@ -110,16 +111,25 @@ export async function runBench(plan: BenchPlan, io: BenchIo, command = 'npm run 
       }
     });
     await section('embedders', async () => {
-      for (const model of plan.embedders) {
-        const { results } = await measureEmbedder(ctx, {
-          label: model.label,
-          path: model.path,
-          batches: plan.embedderBatches,
-          parameters: null,
-          minRuns: 3,
-          budgetMs: plan.embedderBudgetMs,
-        });
-        draft.embedders.push(...results);
+      const measure = async (label: string, path: string) =>
+        (await measureEmbedder(ctx, { label, path, batches: plan.embedderBatches, parameters: null, minRuns: 3, budgetMs: plan.embedderBudgetMs }))
+          .results;
+      for (const [i, model] of plan.embedders.entries()) {
+        try {
+          draft.embedders.push(...(await measure(model.label, model.path)));
+        } catch (err) {
+          // The shipped model must work; an extra model that does not load is reported, not fatal.
+          if (i === 0) throw err;
+          const { code } = err as { code?: unknown };
+          const why = `${(err as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}`;
+          if (code === 'sidecar_invalid' && /unknown key/.test(why)) {
+            draft.embedders.push(...(await measure(`${model.label} (trimmed sidecar)`, trimmedSidecarCopy(model.path, ctx.workDir))));
+            draft.notes.push(`${model.path} does not load in the appliance as it is (${why}); it was timed with its sidecar cut to the embedder's keys.`);
+          } else {
+            draft.notes.push(`${model.label} (${model.path}) not measured: ${why}`);
+          }
+          progress(`  ${model.label}: ${why}`);
+        }
       }
     });
     await section('reference', async () => {
@@ -149,6 +159,8 @@ export async function runBench(plan: BenchPlan, io: BenchIo, command = 'npm run 
     });
   } finally {
     draft.photoSource = ctx.scenesSource();
+    const loaded = await ctx.loadedProviders();
+    if (loaded) draft.providers = { requested: plan.executionProviders, ...loaded };
     await ctx.close();
   }
 

@@ -33,19 +33,12 @@ export function summarise(samples: readonly number[]): Summary {
   };
 }
 
-/** Collects samples of one measurement; `time` runs an async job and records its duration in ms. */
+/** Collects samples of one measurement, in ms. */
 export class Samples {
   readonly values: number[] = [];
 
   add(ms: number): void {
     this.values.push(ms);
-  }
-
-  async time<T>(job: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    const result = await job();
-    this.values.push(performance.now() - started);
-    return result;
   }
 
   summary(): Summary {

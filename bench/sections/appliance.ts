@@ -72,7 +72,13 @@ export async function measureAppliance(ctx: BenchContext, facesPerFrame: 1 | 5):
     config: {
       dataDir: join(dir, 'data'),
       logLevel: 'error',
-      model: { detector: ctx.plan.detectorPath, embedder: ctx.plan.embedders[0]!.path, intraOpThreads: 1, allowSpinning: false },
+      model: {
+        detector: ctx.plan.detectorPath,
+        embedder: ctx.plan.embedders[0]!.path,
+        executionProviders: ctx.plan.executionProviders,
+        intraOpThreads: 1,
+        allowSpinning: false,
+      },
       matching: { trackIdleMs: 200 },
       mqtt: { embeddedPort: 0 },
       api: { enabled: false },

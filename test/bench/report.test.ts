@@ -12,6 +12,7 @@ function draft(overrides: Partial<ReportDraft> = {}): ReportDraft {
     seconds: 1,
     command: 'test',
     machine: { cpuModel: 'cpu', cores: 2, totalMemoryGiB: 8, platform: 'linux', node: 'v20', onnxruntime: '1.30.0' },
+    providers: { requested: ['cpu'], detector: null, embedder: null },
     sections: [{ section: 'throughput', seconds: 1, loadAverage1mStart: 3, loadAverage1mEnd: 3.5, error: null }],
     photoSource: null,
     stages: [],
@@ -35,7 +36,7 @@ const throughput = (fps: number, threads = 1, spinning = false) => ({
 const search = (templates: number, method: 'js' | 'onnx' | 'onnx-batch5', ms: number) => {
   // A 5-probe call scans the gallery once for five probes.
   const scanGBps = (templates * 2048) / (method === 'onnx-batch5' ? ms * 5 : ms) / 1e6;
-  return { templates, dimension: 512, method, threads: 1, probes: 3, msPerProbe: s(ms), scanGBps, ratioToCopy: scanGBps / 20, sameTopK: method === 'js' ? null : true };
+  return { templates, dimension: 512, method, threads: 1, probes: 3, msPerProbe: s(ms), scanGBps, ratioToCopy: scanGBps / 20, ratioToRead: scanGBps / 40, sameTopK: method === 'js' ? null : true };
 };
 
 describe('stats', () => {
@@ -68,14 +69,14 @@ describe('evaluateTargets', () => {
 
   it('judges embedding against the reference and search against 10 ms', () => {
     const embedder = (label: string, msPerFace: number) => ({
-      label, modelId: label, parameters: null, fileMiB: 1, maxBatch: 1, batch: 1, sequential: false,
+      label, modelId: label, provider: 'cpu', parameters: null, fileMiB: 1, maxBatch: 1, batch: 1, sequential: false,
       msPerBatch: s(msPerFace), msPerFace, facesPerSecond: 1000 / msPerFace,
     });
     const targets = evaluateTargets(
       draft({
         embedders: [embedder('fr_feature', 5), embedder('reference 177M', 400)],
         gallery: {
-          bandwidth: { bufferMiB: 256, copyGBps: 20, jsSumGBps: 6 },
+          bandwidth: { bufferMiB: 256, copyGBps: 20, readGBps: 40, jsSumGBps: 6 },
           builds: [],
           searches: [search(100_000, 'js', 30), search(100_000, 'onnx', 12), search(100_000, 'onnx-batch5', 4)],
         },

@@ -24,12 +24,14 @@ describe('planFromArgs', () => {
     expect(plan.gallerySizes).toEqual([10, 20]);
     expect(planFromArgs([], root).gallerySizes).toContain(1_000_000);
     expect(planFromArgs(['--skip', 'reference'], root).sections).not.toContain('reference');
+    expect(planFromArgs(['--providers', 'cuda,cpu'], root).executionProviders).toEqual(['cuda', 'cpu']);
   });
 
   it('rejects unknown options, sections and sizes with a usage error', () => {
     expect(() => planFromArgs(['--fast'], root)).toThrow(BenchUsageError);
     expect(() => planFromArgs(['--only', 'gpu'], root)).toThrow(/unknown section "gpu"/);
     expect(() => planFromArgs(['--gallery-sizes', '0,abc'], root)).toThrow(/--gallery-sizes/);
+    expect(() => planFromArgs(['--providers', 'gpu,cpu'], root)).toThrow(/--providers: unknown provider gpu/);
   });
 
   it('answers a bad command line with exit code 2', async () => {
@@ -51,6 +53,7 @@ describe('runBench smoke run', () => {
     const plan: BenchPlan = {
       ...base,
       sections: ['stages', 'throughput', 'embedders', 'gallery'],
+      embedders: base.embedders.slice(0, 1),
       outPath: join(dir, 'report.json'),
       lfwDir: null,
       stageFrames: 2,
@@ -78,6 +81,7 @@ describe('runBench smoke run', () => {
       ['gallery', null],
     ]);
     expect(written.photoSource).toBe('demo-assets/');
+    expect(written.providers).toEqual({ requested: ['cpu'], detector: 'cpu', embedder: 'cpu' });
     expect(written.stages.map((s) => s.facesPerFrame)).toEqual([1, 5]);
     expect(written.stages[1]!.facesDetected).toBe(5);
     expect(written.publication?.messages).toBe(3);
