@@ -18,7 +18,7 @@ import { CameraWorker, doorMatching } from './camera-worker.js';
 import { DecisionSink } from './decision-sink.js';
 import { Gallery } from './gallery.js';
 import { Topics, type StatusSummary } from './messages.js';
-import { ApplianceMetrics } from './metrics.js';
+import { ApplianceMetrics, type PipelineStage } from './metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { MqttConnection } from './mqtt/connection.js';
 import { DecisionPublisher } from './mqtt/decision-publisher.js';
@@ -194,7 +194,7 @@ export class Appliance {
       this.metrics.recordDecision(message);
     });
     this.sinkInstance = sink;
-    const onStage = (stage: Parameters<ApplianceMetrics['observeStage']>[0], seconds: number) => this.metrics.observeStage(stage, seconds);
+    const onStage = (stage: PipelineStage, seconds: number) => this.metrics.observeStage(stage, seconds);
     this.workers = this.config.cameras.map(
       (camera) =>
         new CameraWorker(

@@ -121,6 +121,10 @@ export class MqttConnection {
     const client = mqtt.connect(url, clientOptions);
     this.client = client;
     client.on('connect', () => {
+      // mqtt.js writes a packet in several small chunks; with Nagle's algorithm a lone PUBLISH
+      // (a response, a decision) then waits for the broker's delayed ACK: a request round trip
+      // measured 48 ms instead of 0.3 ms against Mosquitto.
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
       this.lastError = null;
       this.logger.info({ broker: this.redactedUrl, protocolVersion }, 'connected to MQTT broker');
       // "online" (and the connected state) only once the subscriptions are in place, so that a
@@ -182,7 +186,7 @@ export class MqttConnection {
     if (!this.client) return;
     if (!filters.length) return then();
     this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
-      const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+      const refused = (granted ?? []).filter((g) => g.qos >= 128).map((g) => g.topic);
       if (err || refused.length) {
         this.logger.error({ err: err?.message, refused, filters }, 'MQTT subscribe failed; requests will not be answered');
       }

@@ -132,6 +132,7 @@ const SAMPLE = join(REPO, 'demo-assets/sample1.jpg');
 describe.skipIf(!existsSync(SAMPLE))('/metrics after a short run of the appliance', () => {
   let appliance: Appliance;
   let text = '';
+  const logLines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mg-metrics-run-'));
@@ -145,7 +146,8 @@ describe.skipIf(!existsSync(SAMPLE))('/metrics after a short run of the applianc
       metrics: { port: 0 },
       cameras: [{ id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: false, realtime: true }],
     });
-    appliance = await Appliance.create(config, silent);
+    const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+    appliance = await Appliance.create(config, logger);
     const photo = await readImageFile(SAMPLE);
     const [face] = (await appliance.core.analyzer.analyze(photo, { padded: true })).filter((f) => f.embedding !== null);
     await writeClip(clip, [{ photo, detection: face!.detection, masked: false }]);
@@ -181,6 +183,15 @@ describe.skipIf(!existsSync(SAMPLE))('/metrics after a short run of the applianc
       expect(s.get(`maskgate_stage_duration_seconds_count{stage="${stage}"}`), stage).toBeGreaterThan(0);
     }
     expect(s.get('maskgate_frame_to_publish_seconds_count')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('logs one structured line per decision, with ids and scores but no biometric data or names', () => {
+    const decisions = logLines.filter((l) => l['msg'] === 'decision');
+    expect(decisions.length).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(decisions[0]!).sort()).toEqual(
+      ['camera', 'door', 'eventId', 'hostname', 'level', 'msg', 'outcome', 'personId', 'pid', 'reason', 'score', 'threshold', 'time'].sort(),
+    );
+    expect(JSON.stringify(logLines)).not.toMatch(/embedding|personName|"data"/);
   });
 
   it('shows the queue empty, the broker connected and the model in use', () => {
