@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import { PACKAGE_ROOT } from './package-root.js';
 import { ConfigSchema, type Config, type MqttTlsConfig } from './schema.js';
 
 export class ConfigError extends Error {
@@ -60,12 +61,12 @@ export interface LoadedConfig {
 }
 
 /**
- * Reads a config file; relative paths inside it (dataDir, models, file sources) are resolved
- * against `baseDir` (default: the current directory) so the appliance behaves the same
- * whichever directory systemd or a user starts it from.
+ * Reads a config file. Relative model paths name files in the installation (PACKAGE_ROOT);
+ * other relative paths (dataDir, file sources, TLS files) are resolved against `baseDir`
+ * (default: the current directory).
  */
 export function loadConfigFile(path: string | null, baseDir = process.cwd()): LoadedConfig {
-  if (path === null) return { config: resolvePaths(parseConfig({}), baseDir), path: null };
+  if (path === null) return { config: configFromObject({}, baseDir), path: null };
   const absolute = resolve(path);
   let text: string;
   try {
@@ -82,12 +83,19 @@ export function loadConfigFile(path: string | null, baseDir = process.cwd()): Lo
   return { config: resolvePaths(parseConfig(raw), baseDir), path: absolute };
 }
 
+/** `parseConfig` plus the path resolution of `loadConfigFile`, for configs built in code. */
+export function configFromObject(raw: unknown, baseDir = process.cwd()): Config {
+  return resolvePaths(parseConfig(raw), baseDir);
+}
+
 function resolvePaths(config: Config, baseDir: string): Config {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  // Model files ship with the installation: relative model paths name files in it.
+  const model = (p: string): string => (isAbsolute(p) ? p : resolve(PACKAGE_ROOT, p));
   return {
     ...config,
     dataDir: abs(config.dataDir),
-    model: { ...config.model, detector: abs(config.model.detector), embedder: abs(config.model.embedder) },
+    model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder) },
     cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: resolveTlsPaths(config.mqtt.tls, abs) } : config.mqtt,
   };

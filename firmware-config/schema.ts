@@ -13,12 +13,12 @@ export const ExecutionProviderSchema = Type.Union(
 export const ModelConfigSchema = Type.Object(
   {
     detector: Type.String({
-      title: 'BlazeFace detector ONNX file',
+      title: 'BlazeFace detector ONNX file (relative paths name files in the installation)',
       minLength: 1,
       default: 'models/blazeface/blazeface_back_256.onnx',
     }),
     embedder: Type.String({
-      title: 'Face embedding ONNX file (a sidecar .json with the same basename describes it)',
+      title: 'Face embedding ONNX file, relative to the installation; a sidecar .json with the same basename describes it',
       minLength: 1,
       default: 'models/fr_feature/fr_feature.onnx',
     }),

@@ -3,11 +3,11 @@
 // of strangers, runs the full pipeline on it and prints each verdict as it arrives over MQTT.
 import { rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import sharp from 'sharp';
 import type { Writable } from 'node:stream';
-import { parseConfig } from '../../firmware-config/load.js';
+import { configFromObject } from '../../firmware-config/load.js';
+import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
 import type { Config } from '../../firmware-config/schema.js';
 import type { FaceDetection, RgbImage } from '../../pipeline/types.js';
 import { readImageFile } from '../../pipeline/image.js';
@@ -19,8 +19,7 @@ import type { Command } from './command.js';
 import { parseOptions } from './shared.js';
 import { untilStopped } from './run.js';
 
-const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-const ASSETS = join(REPO_ROOT, 'demo-assets');
+const ASSETS = join(PACKAGE_ROOT, 'demo-assets');
 const SAMPLE_PHOTOS = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg'];
 const ENROLLED = 4;
 const STRANGERS = 2;
@@ -33,10 +32,9 @@ interface DemoFace {
 }
 
 export function demoConfig(dataDir: string, port: number, clip: string): Config {
-  return parseConfig({
+  return configFromObject({
     dataDir,
     logLevel: 'warn',
-    model: { detector: join(REPO_ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO_ROOT, 'models/fr_feature/fr_feature.onnx') },
     mqtt: { embeddedPort: port },
     api: { enabled: false },
     cameras: [{ id: 'demo-cam', url: clip, doorId: 'front-door', fps: 10, loop: true, realtime: true }],
@@ -82,7 +80,7 @@ export const demoCommand: Command = {
   usage: 'maskgate demo [--data-dir <dir>] [--port <mqtt port>] [--once]',
   async run(args, io) {
     const { values } = parseOptions(args, { 'data-dir': { type: 'string' }, port: { type: 'string' }, once: { type: 'boolean' } });
-    const dataDir = resolve(values['data-dir'] ?? join(REPO_ROOT, 'var', 'demo'));
+    const dataDir = resolve(values['data-dir'] ?? join(PACKAGE_ROOT, 'var', 'demo'));
     mkdirSync(dataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, DATABASE_FILE + suffix), { force: true });
     const clip = join(dataDir, 'clip.mp4');
