@@ -20,7 +20,7 @@ export const ModelConfigSchema = Type.Object(
     embedder: Type.String({
       title: 'Face embedding ONNX file, relative to the installation; a sidecar .json with the same basename describes it',
       minLength: 1,
-      default: 'models/fr_feature/fr_feature.onnx',
+      default: 'models/g2d/g2d.onnx',
     }),
     executionProviders: Type.Array(ExecutionProviderSchema, {
       title: 'Execution providers, tried in order; cpu is the fallback',
@@ -62,10 +62,12 @@ export const CalibrationRecordSchema = Type.Object(
 export const MatchingConfigSchema = Type.Object(
   {
     threshold: Type.Number({
+      // 0.35: FMR about 1e-3 per comparison for the shipped g2d model on masked-probe (UMR-MP)
+      // development pairs (models/README.md). Another model or site needs `maskgate calibrate`.
       title: 'Cosine similarity at or above which a probe matches (set by `maskgate calibrate`)',
       minimum: -1,
       maximum: 1,
-      default: 0.42,
+      default: 0.35,
     }),
     calibration: Type.Optional(CalibrationRecordSchema),
     framesPerDecision: Type.Integer({

@@ -110,9 +110,14 @@ export function validateSidecar(value: unknown): string[] {
   if (typeof o['normalized'] !== 'boolean') problems.push('normalized must be a boolean');
   const known = new Set([
     'modelId', 'inputName', 'outputName', 'inputSize', 'layout', 'channelOrder', 'mean', 'std',
-    'embeddingSize', 'maxBatch', 'normalized', 'licence', 'source',
+    'embeddingSize', 'maxBatch', 'normalized', 'licence', 'source', 'provenance',
   ]);
-  for (const k of Object.keys(o)) if (!known.has(k) && !k.startsWith('$')) problems.push(`unknown key ${k}`);
+  // provenance (teacher, training data, metrics…) is for people and tools; the daemon does not read it.
+  const provenance = o['provenance'];
+  if (provenance !== undefined && (typeof provenance !== 'object' || provenance === null || Array.isArray(provenance))) {
+    problems.push('provenance must be an object');
+  }
+  for (const k of Object.keys(o)) if (!known.has(k)) problems.push(`unknown key ${k}`);
   return problems;
 }
 

@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../firmware-config/load.js';
+import { configFromObject } from '../../firmware-config/load.js';
 import { Appliance } from '../../daemon/appliance.js';
 import { writeClip, type Visit } from '../../daemon/demo/clip.js';
 import { DecisionMessageSchema, type DecisionMessage } from '../../daemon/messages.js';
@@ -33,9 +33,8 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     broker = await MosquittoBroker.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'mg-e2e-'));
     const clip = join(dataDir, 'door.mp4');
-    const config = parseConfig({
+    const config = configFromObject({
       dataDir,
-      model: { detector: resolve('models/blazeface/blazeface_back_256.onnx'), embedder: resolve('models/fr_feature/fr_feature.onnx') },
       mqtt: { url: broker.url, reconnectPeriodMs: 200 },
       api: { enabled: false },
       cameras: [{ id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true }],
@@ -68,6 +67,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
   });
 
   it('grants the enrolled person, unmasked and masked, and denies the stranger, once per visit', () => {
+    expect(appliance.core.analyzer.modelId).toMatch(/^g2d-/); // the shipped default model
     expect(received.map((m) => m.outcome)).toEqual(['grant', 'deny', 'grant']);
     expect(received[0]).toMatchObject({ personId, personName: 'Jacques Chirac', reason: 'match', doorId: 'lobby', cameraId: 'lobby-cam' });
     expect(received[1]).toMatchObject({ personId: null, reason: 'no_match' });

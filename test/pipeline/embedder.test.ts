@@ -1,6 +1,6 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alignFace } from '../../pipeline/align.js';
@@ -93,6 +93,13 @@ describe('sidecar', () => {
       'unknown key extra',
     ]);
     expect(validateSidecar([])).toEqual(['must be a JSON object']);
+  });
+
+  it('accepts a provenance object, which the daemon does not read, and nothing else beside it', async () => {
+    expect(validateSidecar({ ...SIDECAR, provenance: { teacher: 'fr_feature', metrics: {} } })).toEqual([]);
+    expect(validateSidecar({ ...SIDECAR, provenance: 'LFW' })).toEqual(['provenance must be an object']);
+    const g2d = await readSidecar(resolve('models/g2d/g2d.onnx'));
+    expect(g2d).toMatchObject({ embeddingSize: 512, maxBatch: null, normalized: true });
   });
 
   it('maps a missing or broken sidecar to typed errors', async () => {

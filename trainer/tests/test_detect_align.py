@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from maskgate_trainer.align import TEMPLATE, AlignmentError, align_face, align_matrix, transform_points, umeyama
+from maskgate_trainer.align import TEMPLATE, AlignmentError, align_face, align_matrix, umeyama
 from maskgate_trainer.detect import (ANCHORS, BlazeFaceDetector, DetectorError, compute_letterbox, decode,
                                      generate_anchors, weighted_nms)
 

@@ -64,3 +64,11 @@ def test_roc_is_monotone():
     y = (rng.random(200) < 0.3).astype(int)
     fmr, tpr = roc_curve(s, y)
     assert np.all(np.diff(fmr) <= 0) and np.all(np.diff(tpr) <= 0)
+
+
+def test_eer_exact_tie_takes_the_lowest_threshold():
+    # At 0.2: FMR 2/4, FNMR 1/3; at 0.4: FMR 2/4, FNMR 2/3. |FMR - FNMR| = 1/6 at both, an exact tie
+    # that floating-point rates broke towards 0.4 (EER 7/12). TypeScript agrees (metrics.test.ts).
+    m = verification_metrics([0.1, 0.5, 0.2, 0.0, 0.4, 0.6, 0.0], [1, 1, 1, 0, 0, 0, 0])
+    assert m["eerThreshold"] == 0.2
+    assert abs(m["eer"] - 5 / 12) < 1e-12

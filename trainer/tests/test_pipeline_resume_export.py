@@ -38,13 +38,18 @@ def test_all_stages_then_export_parity(tiny_config, tmp_path):
     for stage in ("encoder", "reformer", "classifier"):
         train_stage(cfg, stage, evaluate=False)
     out = tmp_path / "g2d.onnx"
-    info = export_student(cfg, "classifier", out)
+    info = export_student(cfg, "classifier", out, measure_speed=False)
     assert info["parityMaxAbsDiff"] < 1e-4
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["modelId"].startswith("g2d-") and len(side["modelId"]) == 12
     assert side["inputName"] == "input" and side["outputName"] == "embedding"
     assert side["layout"] == "NCHW" and side["channelOrder"] == "BGR" and side["normalized"] is True
     assert side["embeddingSize"] == 512 and side["maxBatch"] is None
+    daemon_keys = {"modelId", "inputName", "outputName", "inputSize", "layout", "channelOrder", "mean", "std",
+                   "embeddingSize", "maxBatch", "normalized", "licence", "source"}
+    assert daemon_keys <= set(side)
+    assert set(side) == daemon_keys | {"provenance"}  # the daemon rejects other keys
+    assert {"teacher", "trainingData", "config", "metrics"} <= set(side["provenance"])
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     for n in (1, 3):  # dynamic batch
         x = np.random.default_rng(n).uniform(-1, 1, (n, 3, 112, 112)).astype(np.float32)
@@ -54,3 +59,10 @@ def test_all_stages_then_export_parity(tiny_config, tmp_path):
     with torch.no_grad():
         want = student(torch.from_numpy(x), normalise=True).numpy()
     assert np.abs(y - want).max() < 1e-4
+
+
+def test_too_little_data_is_a_typed_error(tiny_config):
+    tiny_config["encoder"]["batch_size"] = 1000
+    with pytest.raises(TrainingError) as e:
+        train_stage(tiny_config, "encoder", evaluate=False)
+    assert e.value.code == "TOO_FEW_SAMPLES"

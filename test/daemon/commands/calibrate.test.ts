@@ -15,6 +15,9 @@ import { PhotoEmbedder } from '../../../daemon/photo-embedder.js';
 import { probeComparisons } from '../../../firmware-config/calibration.js';
 import { loadConfigFile } from '../../../firmware-config/load.js';
 import { readImageFile } from '../../../pipeline/image.js';
+import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
+
+const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
 const ROOT = join(import.meta.dirname, '../../..');
 const LFW = join(ROOT, '../shared/datasets/lfw-dev');
@@ -155,7 +158,7 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
         { debounceMs: 50 },
       ).start();
     });
-    expect(appliance.matching.threshold).toBe(0.42);
+    expect(appliance.matching.threshold).toBe(DEFAULT_THRESHOLD);
 
     const r = await cli(['calibrate', '--target-fmr', String(TARGET_FMR), '--impostors', calibrationList, '--config', configPath, '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -13,6 +13,9 @@ import { Appliance } from '../../../daemon/appliance.js';
 import type { ResponseMessage, StatusSummary } from '../../../daemon/messages.js';
 import type { TrackDecision } from '../../../daemon/track-decider.js';
 import { ContractValidator, record, waitFor, type Received } from '../mqtt/mqtt-test-kit.js';
+import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
+
+const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
 const REPO = resolve(__dirname, '../../..');
 const contract = new ContractValidator();
@@ -72,7 +75,7 @@ describe('requests answered by the appliance (embedded broker, MQTT 3.1.1)', () 
       cameras: [],
       broker: { state: 'connected', embedded: true },
       outbox: { depth: 0 },
-      matching: { threshold: 0.42, targetFmr: null, calibration: null },
+      matching: { threshold: DEFAULT_THRESHOLD, targetFmr: null, calibration: null },
     });
   });
 

@@ -11,6 +11,8 @@ import { reloadConfigHandler } from '../../../daemon/requests/reload-config.js';
 import { statusLine, summarizeStatus, type StatusInputs } from '../../../daemon/requests/status.js';
 import { syntheticDecision } from '../mqtt/mqtt-test-kit.js';
 
+const DEFAULT_THRESHOLD = parseConfig({}).matching.threshold;
+
 const at = (ms: number) => new Date(ms).toISOString();
 
 describe('last-decision', () => {
@@ -93,7 +95,7 @@ describe('status', () => {
 
   it('reports no FMR target when the threshold was set by hand', () => {
     const summary = summarizeStatus({ ...inputs, matching: parseConfig({}).matching }, Date.now());
-    expect(summary.matching).toEqual({ threshold: 0.42, targetFmr: null, calibration: null });
+    expect(summary.matching).toEqual({ threshold: DEFAULT_THRESHOLD, targetFmr: null, calibration: null });
   });
 
   it('fits in one line for systemctl status', () => {

@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"], help="which checkpoint's embedding")
     sp.add_argument("--out", default=None, help="output directory (default <out_dir>/eval_<stage>)")
+    sp.add_argument("--onnx", default=None, help="evaluate this exported model (sidecar JSON beside it) instead")
     sp = sub.add_parser("export", help="export the student to ONNX + sidecar JSON")
     with_config(sp)
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
@@ -81,7 +82,7 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
 
         from .train import evaluate_run
 
-        evaluate_run(cfg, args.stage, out_dir=Path(args.out) if args.out else None)
+        evaluate_run(cfg, args.stage, out_dir=Path(args.out) if args.out else None, onnx_path=args.onnx)
         return 0
     if args.command == "export":
         from .export import export_student

@@ -97,10 +97,13 @@ def sha256_file(path: str | Path) -> str:
 
 
 def sidecar(onnx_path: str | Path, config: dict, metrics: dict | None, extra: dict | None = None) -> dict:
+    """The daemon's sidecar (validated by pipeline/embedder.ts, which rejects unknown keys). Provenance
+    (teacher, training data, config, metrics, ...) goes under one `provenance` object the daemon does not read."""
     digest = sha256_file(onnx_path)
+    provenance = {"sha256": digest, "teacher": TEACHER_INFO, "trainingData": TRAINING_DATA, "config": config,
+                  "metrics": metrics, **(extra or {})}
     return {
         "modelId": f"g2d-{digest[:8]}",
-        "sha256": digest,
         "inputName": INPUT_NAME,
         "outputName": OUTPUT_NAME,
         "inputSize": [112, 112],
@@ -115,15 +118,12 @@ def sidecar(onnx_path: str | Path, config: dict, metrics: dict | None, extra: di
                    "see models/README.md",
         "source": "maskgate trainer (trainer/), G2D recipe: generative inpainting encoder + teacher-initialised "
                   "reformer distilled with relational KD (+ optional classifier head)",
-        "teacher": TEACHER_INFO,
-        "trainingData": TRAINING_DATA,
-        "config": config,
-        "metrics": metrics,
-        **(extra or {}),
+        "provenance": provenance,
     }
 
 
-def export_student(cfg: dict, stage: str, out: str | Path, metrics_path: str | Path | None = None) -> dict:
+def export_student(cfg: dict, stage: str, out: str | Path, metrics_path: str | Path | None = None,
+                   measure_speed: bool = True) -> dict:
     """Build the student from checkpoints, export, verify parity on real-looking inputs, write the sidecar."""
     from .train import build_student, repo_path
 
@@ -139,7 +139,7 @@ def export_student(cfg: dict, stage: str, out: str | Path, metrics_path: str | P
     if size > MAX_BYTES:
         raise ExportError("TOO_LARGE", f"{out} is {size} bytes (> {MAX_BYTES})")
     metrics = json.loads(Path(metrics_path).read_text()) if metrics_path else None
-    speed = {f"batch{b}_threads1": round(throughput(out, b), 1) for b in (1, 16)}
+    speed = {f"batch{b}_threads1": round(throughput(out, b), 1) for b in (1, 16)} if measure_speed else None
     info = sidecar(out, {"stage": stage, **cfg}, metrics,
                    {"exportParityMaxAbsDiff": diff, "opset": 17, "cpuImagesPerSecond": speed})
     out.with_suffix(".json").write_text(json.dumps(info, indent=1) + "\n")

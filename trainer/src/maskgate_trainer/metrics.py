@@ -62,7 +62,11 @@ def verification_metrics(scores: np.ndarray | list[float], labels: np.ndarray | 
     cand, fmr, fnmr, n_g, n_i = _rates(s, y)
     correct = (1 - fnmr) * n_g + (1 - fmr) * n_i
     k_acc = int(np.argmax(np.round(correct).astype(np.int64)))  # argmax = lowest index on ties
-    gap = np.abs(fmr - fnmr)
+    # |FMR - FNMR| compared on integer counts (|fp*nG - fn*nI|): floating-point rates would let
+    # rounding noise break exact ties, and the rule is "lowest threshold on ties".
+    fp_count = np.rint(fmr * n_i).astype(np.int64)
+    fn_count = np.rint(fnmr * n_g).astype(np.int64)
+    gap = np.abs(fp_count * n_g - fn_count * n_i)
     k_eer = int(np.flatnonzero(gap == gap.min())[0])
     g, i = s[y == 1], s[y == 0]
     var = g.var() + i.var()

@@ -132,6 +132,9 @@ def collate(items: list[dict]) -> dict[str, torch.Tensor]:
 
 
 def make_loader(ds: MaskedFaceDataset, batch_size: int, cfg: dict, shuffle_seed: int) -> DataLoader:
+    if len(ds) // dist_util.world_size() < batch_size:
+        raise TrainingError("TOO_FEW_SAMPLES", f"{len(ds)} samples over {dist_util.world_size()} process(es) "
+                            f"do not fill one batch of {batch_size}")
     sampler = dist_util.sampler(ds, shuffle_seed)
     gen = torch.Generator().manual_seed(shuffle_seed)
     return DataLoader(ds, batch_size=batch_size, shuffle=sampler is None, sampler=sampler, generator=gen,
@@ -243,14 +246,22 @@ def _dev(cfg: dict, data: TrainingData) -> tuple[PairList, DevImages]:
     return pairs, build_dev_images(data.cache.crops, data.cache.keypoints, pairs, cfg["data"]["mask_seed"])
 
 
-def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None) -> dict:
-    """Student (from `stage`) and teacher on the dev pairs; writes metrics.json, metrics.md and plots."""
+def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None,
+                 onnx_path: str | Path | None = None) -> dict:
+    """Student (from `stage`'s checkpoints, or an exported ONNX file with its sidecar JSON) and teacher
+    on the dev pairs; writes metrics.json, metrics.md and plots."""
     data = data or load_training_data(cfg)
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / f"eval_{stage}"
     pairs, dev = _dev(cfg, data)
-    student = build_student(cfg, stage)
+    if onnx_path is not None:
+        side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
+        onnx_model = OnnxEmbedder(onnx_path, bgr=side["channelOrder"] == "BGR", mean=side["mean"][0],
+                                  std=side["std"][0], num_threads=cfg["run"]["threads"])
+        name, embed = f"student ({side['modelId']}.onnx)", onnx_model.embed
+    else:
+        name, embed = f"student ({stage})", torch_embedder(build_student(cfg, stage), cfg["run"]["eval_batch"])
     t0 = time.time()
-    results = {f"student ({stage})": evaluate_embedder(torch_embedder(student, cfg["run"]["eval_batch"]), dev, pairs)}
+    results = {name: evaluate_embedder(embed, dev, pairs)}
     seconds = time.time() - t0
     teacher = OnnxEmbedder(repo_path(cfg["teacher"]["onnx"]), num_threads=cfg["run"]["threads"])
     results["teacher (fr_feature)"] = evaluate_embedder(teacher.embed, dev, pairs)
