@@ -3,11 +3,10 @@
 // synthetic mask) or five. Composition follows daemon/demo/clip.ts: a square crop around the face.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { drawMask } from '../daemon/demo/synthetic-mask.js';
 import type { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import { readImageFile } from '../pipeline/image.js';
 import type { FaceDetection, RgbImage } from '../pipeline/types.js';
+import { cropAroundFace } from '../daemon/demo/clip.js';
 
 export const FRAME_WIDTH = 640;
 export const FRAME_HEIGHT = 480;
@@ -73,41 +72,9 @@ export async function findFaces(analyzer: FaceAnalyzer, paths: readonly string[]
   return faces;
 }
 
-/**
- * A square crop around the face, `boxScale` times its box (2.4 as the demo clip), grey where it
- * leaves the photo, resized to `size`; masked in `maskColour` unless that is null.
- */
-export async function faceCrop(face: SourceFace, size: number, maskColour: string | null, boxScale = 2.4): Promise<RgbImage> {
-  const photo = maskColour === null ? face.photo : await drawMask(face.photo, face.detection.keypoints, maskColour);
-  const { box } = face.detection;
-  const side = Math.round(Math.max(box.width, box.height) * boxScale);
-  const left = Math.round(box.x + box.width / 2 - side / 2);
-  const top = Math.round(box.y + box.height / 2 - side / 2);
-  const raw = { raw: { width: photo.width, height: photo.height, channels: 3 as const } };
-  const padded = await sharp(Buffer.from(photo.data.buffer, photo.data.byteOffset, photo.data.byteLength), raw)
-    .extend({ top: side, bottom: side, left: side, right: side, background: { r: 128, g: 128, b: 128 } })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const { data } = await sharp(padded.data, { raw: { width: padded.info.width, height: padded.info.height, channels: 3 } })
-    .extract({ left: left + side, top: top + side, width: side, height: side })
-    .resize(size, size)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: size, height: size, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-/** A tight JPEG of the unmasked face, as an enrolment photo would be. */
-export async function enrolmentJpeg(face: SourceFace): Promise<Buffer> {
-  const { box } = face.detection;
-  const side = Math.round(Math.max(box.width, box.height) * 1.6);
-  const left = Math.max(0, Math.round(box.x + box.width / 2 - side / 2));
-  const top = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
-  const width = Math.min(side, face.photo.width - left);
-  const height = Math.min(side, face.photo.height - top);
-  return sharp(Buffer.from(face.photo.data), { raw: { width: face.photo.width, height: face.photo.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .jpeg({ quality: 92 })
-    .toBuffer();
+/** The demo clip's crop (2.4x the box by default), for a face found in a bench photo. */
+export function faceCrop(face: SourceFace, size: number, maskColour: string | null, boxScale = 2.4): Promise<RgbImage> {
+  return cropAroundFace(face.photo, face.detection, size, maskColour, boxScale);
 }
 
 export function background(width = FRAME_WIDTH, height = FRAME_HEIGHT): RgbImage {

@@ -2,6 +2,7 @@
 // header optional. Parsing and writing here, plus seeded sampling of pairs from a folder of
 // identities for `maskgate pairs`. No file I/O: callers read and write the text.
 import { isAbsolute, resolve } from 'node:path';
+import { seededRandom } from './seeded-random.js';
 
 export interface VerificationPair {
   readonly img1: string;
@@ -92,18 +93,6 @@ function csvField(value: string): string {
 
 export function formatPairsCsv(pairs: readonly VerificationPair[]): string {
   return ['img1,img2,label', ...pairs.map((p) => `${csvField(p.img1)},${csvField(p.img2)},${p.label}`)].join('\n') + '\n';
-}
-
-/** mulberry32: a small seeded PRNG so that a pair list can be rebuilt from its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Identity {

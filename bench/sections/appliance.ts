@@ -13,7 +13,8 @@ import type { ApplianceProbeJob, ApplianceProbeResult } from '../appliance-probe
 import { encodeClip } from '../clip.js';
 import type { BenchContext } from '../context.js';
 import type { ApplianceResult } from '../report.js';
-import { background, enrolmentJpeg, faceCrop, FIVE_FACE_CROP, fiveFaceFrames, ONE_FACE_CROP, oneFaceFrames } from '../scenes.js';
+import { background, faceCrop, FIVE_FACE_CROP, fiveFaceFrames, ONE_FACE_CROP, oneFaceFrames } from '../scenes.js';
+import { enrolmentPhoto } from '../../daemon/demo/enrolment-photo.js';
 
 export const CAMERA_FPS = 30;
 /** Short visits with empty frames between them: every visit is a new track and a new decision. */
@@ -64,7 +65,7 @@ export async function measureAppliance(ctx: BenchContext, facesPerFrame: 1 | 5):
   const enrolPhotos = await Promise.all(
     faces.map(async (face, i) => {
       const file = join(dir, `enrol-${i}.jpg`);
-      writeFileSync(file, await enrolmentJpeg(face));
+      writeFileSync(file, await enrolmentPhoto(face.photo, face.detection));
       return file;
     }),
   );

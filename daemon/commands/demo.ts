@@ -4,7 +4,6 @@
 import { rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
-import sharp from 'sharp';
 import type { Writable } from 'node:stream';
 import { configFromObject } from '../../firmware-config/load.js';
 import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
@@ -18,6 +17,7 @@ import { createLogger } from '../logger.js';
 import type { Command } from './command.js';
 import { parseOptions } from './shared.js';
 import { untilStopped } from './run.js';
+import { enrolmentPhoto } from '../demo/enrolment-photo.js';
 
 const ASSETS = join(PACKAGE_ROOT, 'demo-assets');
 const SAMPLE_PHOTOS = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg'];
@@ -39,20 +39,6 @@ export function demoConfig(dataDir: string, port: number, clip: string): Config 
     api: { enabled: false },
     cameras: [{ id: 'demo-cam', url: clip, doorId: 'front-door', fps: 10, loop: true, realtime: true }],
   });
-}
-
-/** A tight square crop around one face, as an enrolment photo would be. */
-async function enrolmentPhoto(face: DemoFace): Promise<Buffer> {
-  const { box } = face.detection;
-  const side = Math.round(Math.max(box.width, box.height) * 1.6);
-  const left = Math.max(0, Math.round(box.x + box.width / 2 - side / 2));
-  const top = Math.max(0, Math.round(box.y + box.height / 2 - side / 2));
-  const width = Math.min(side, face.photo.width - left);
-  const height = Math.min(side, face.photo.height - top);
-  return sharp(Buffer.from(face.photo.data), { raw: { width: face.photo.width, height: face.photo.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .jpeg({ quality: 92 })
-    .toBuffer();
 }
 
 async function findFaces(appliance: Appliance): Promise<DemoFace[]> {
@@ -96,7 +82,7 @@ export const demoCommand: Command = {
       if (enrolled.length === ENROLLED) break;
       const person = appliance.gallery.createPerson(`Demo ${enrolled.length + 1} (${face.label})`);
       try {
-        await appliance.gallery.enrolPhoto(person.id, await enrolmentPhoto(face));
+        await appliance.gallery.enrolPhoto(person.id, await enrolmentPhoto(face.photo, face.detection));
         enrolled.push(face);
         out.write(`enrolled  ${person.displayName}\n`);
       } catch (err) {

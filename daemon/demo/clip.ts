@@ -25,6 +25,8 @@ export interface ClipOptions {
   readonly faceCropSize: number;
 }
 
+const DEFAULT_MASK_COLOUR = '#9cc7e0';
+
 export const DEFAULT_CLIP_OPTIONS: ClipOptions = {
   width: 640,
   height: 480,
@@ -34,22 +36,30 @@ export const DEFAULT_CLIP_OPTIONS: ClipOptions = {
   faceCropSize: 260,
 };
 
-/** Square crop around the face, 2.4x the detector box, padded with grey where it leaves the photo. */
-async function faceCrop(visit: Visit, size: number): Promise<RgbImage> {
-  const photo = visit.masked ? await drawMask(visit.photo, visit.detection.keypoints, visit.maskColour) : visit.photo;
-  const { box } = visit.detection;
-  const side = Math.round(Math.max(box.width, box.height) * 2.4);
+/**
+ * A square crop around the face, `boxScale` times the detector box, grey where it leaves the
+ * photo, resized to `size`; masked in `maskColour` unless that is null.
+ */
+export async function cropAroundFace(
+  photo: RgbImage,
+  detection: FaceDetection,
+  size: number,
+  maskColour: string | null,
+  boxScale = 2.4,
+): Promise<RgbImage> {
+  const source = maskColour === null ? photo : await drawMask(photo, detection.keypoints, maskColour);
+  const { box } = detection;
+  const side = Math.round(Math.max(box.width, box.height) * boxScale);
   const left = Math.round(box.x + box.width / 2 - side / 2);
   const top = Math.round(box.y + box.height / 2 - side / 2);
-  const pad = side; // enough to cover any overhang
-  const raw = { raw: { width: photo.width, height: photo.height, channels: 3 as const } };
+  const raw = { raw: { width: source.width, height: source.height, channels: 3 as const } };
   // sharp applies extract before extend within one pipeline, so pad first, then cut.
-  const padded = await sharp(Buffer.from(photo.data.buffer, photo.data.byteOffset, photo.data.byteLength), raw)
-    .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 128, g: 128, b: 128 } })
+  const padded = await sharp(Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength), raw)
+    .extend({ top: side, bottom: side, left: side, right: side, background: { r: 128, g: 128, b: 128 } })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const { data } = await sharp(padded.data, { raw: { width: padded.info.width, height: padded.info.height, channels: 3 } })
-    .extract({ left: left + pad, top: top + pad, width: side, height: side })
+    .extract({ left: left + side, top: top + side, width: side, height: side })
     .resize(size, size)
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -82,7 +92,7 @@ export async function* renderFrames(visits: readonly Visit[], options: ClipOptio
   const visitFrames = Math.round(secondsPerVisit * fps);
   for (const visit of visits) {
     for (let i = 0; i < gapFrames; i++) yield background.slice();
-    const crop = await faceCrop(visit, Math.min(faceCropSize, height));
+    const crop = await cropAroundFace(visit.photo, visit.detection, Math.min(faceCropSize, height), visit.masked ? (visit.maskColour ?? DEFAULT_MASK_COLOUR) : null);
     const travel = Math.max(0, width - crop.width) * 0.3;
     for (let i = 0; i < visitFrames; i++) {
       const t = visitFrames > 1 ? i / (visitFrames - 1) : 0;

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxGalleryScanner } from '../../pipeline/gallery-scanner.js';
 import { GalleryMatcher, MatcherError, type GalleryScanner, type Match } from '../../pipeline/matcher.js';
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../firmware-config/seeded-random.js';
 
 const DIM = 64;
 

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GalleryMatcher, MatcherError, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
-
-/** mulberry32: a tiny seeded PRNG so every run sees the same "random" gallery. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../firmware-config/seeded-random.js';
 
 function randomVector(random: () => number, dimension: number): Float32Array {
   const v = new Float32Array(dimension);

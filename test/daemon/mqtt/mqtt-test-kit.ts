@@ -11,7 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { MqttClient } from 'mqtt';
 import type { DecisionMessage } from '../../../daemon/messages.js';
-import { freePort } from '../../helpers/net.js';
+import { freePort, waitForPort } from '../../helpers/net.js';
 
 export const mosquittoAvailable = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).status === 0;
 export const opensslAvailable = spawnSync('sh', ['-c', 'command -v openssl && command -v mosquitto_passwd'], { encoding: 'utf8' }).status === 0;
@@ -23,23 +23,6 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await delay(20);
-  }
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}`);
-    await delay(30);
   }
 }
 
