@@ -10,7 +10,8 @@ command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 # For the RTSP capture tests: GStreamer's RTSP server serves a local test stream.
-python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null ||
+# (Debian's python3-gi serves the system interpreter, which need not be the python3 on PATH.)
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null ||
   need_apt+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if ((${#need_apt[@]})); then
