@@ -154,11 +154,14 @@ export class CameraWorker {
 
   private async analyse(frame: Frame): Promise<void> {
     const started = performance.now();
-    const faces = await this.analyzer.analyze(frame, this.onStage ? { onStage: this.onStage } : {});
+    const found = await this.analyzer.analyze(frame, this.onStage ? { onStage: this.onStage } : {});
     this.stats.lastAnalysisMs = performance.now() - started;
     this.stats.lastAnalysedAt = Date.now();
     this.stats.framesAnalysed++;
-    this.stats.facesSeen += faces.length;
+    this.stats.facesSeen += found.length;
+    // A face too small to identify is someone in the distance or in a poster, not a visit to this
+    // door: it is not tracked, so it can never end up as an "unknown" (failure to acquire).
+    const faces = found.filter((f) => !f.quality.reasons.includes('too_small'));
     const now = frame.receivedAt;
     const update = this.tracker.update(
       faces.map((f) => f.detection.box),
