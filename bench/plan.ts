@@ -1,9 +1,10 @@
 // What one benchmark run measures and how long it may take: the `--quick` and full presets,
 // command-line overrides, and where the models and data live.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseConfig } from '../firmware-config/load.js';
 import { EXECUTION_PROVIDER_NAMES, type ExecutionProviderName } from '../pipeline/execution-providers.js';
 
 export const SECTION_NAMES = ['appliance', 'decode', 'stages', 'throughput', 'embedders', 'reference', 'gallery'] as const;
@@ -81,9 +82,11 @@ const ALL_THROUGHPUT_CONFIGS: readonly ThroughputConfig[] = [
 
 export function defaultPlan(mode: 'quick' | 'full', repoRoot = findRepoRoot()): BenchPlan {
   const quick = mode === 'quick';
-  const shipped: ModelEntry[] = [{ label: 'fr_feature (shipped teacher)', path: join(repoRoot, 'models/fr_feature/fr_feature.onnx') }];
-  const g2d = join(repoRoot, 'models/g2d/g2d.onnx');
-  if (existsSync(g2d)) shipped.push({ label: 'g2d (student)', path: g2d });
+  // The appliance's default model first: the targets compare it with the reference.
+  const defaultModel = resolve(repoRoot, parseConfig({}).model.embedder);
+  const teacher = join(repoRoot, 'models/fr_feature/fr_feature.onnx');
+  const shipped: ModelEntry[] = [{ label: `${basename(defaultModel, '.onnx')} (default)`, path: defaultModel }];
+  if (defaultModel !== teacher) shipped.push({ label: 'fr_feature (teacher)', path: teacher });
   const venvPython = join(repoRoot, '.venv/bin/python');
   const lfw = resolve(repoRoot, '../shared/datasets/lfw-dev');
   return {

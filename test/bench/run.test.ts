@@ -53,7 +53,8 @@ describe('runBench smoke run', () => {
     const plan: BenchPlan = {
       ...base,
       sections: ['stages', 'throughput', 'embedders', 'gallery'],
-      embedders: base.embedders.slice(0, 1),
+      // The teacher: its fixed batch of 1 exercises the sequential path.
+      embedders: base.embedders.filter((e) => e.label.startsWith('fr_feature')),
       outPath: join(dir, 'report.json'),
       lfwDir: null,
       stageFrames: 2,
