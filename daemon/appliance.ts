@@ -37,14 +37,21 @@ export function qualityLimits(config: Config): QualityLimits {
 
 /** The models and gallery, without cameras or MQTT: what offline tools (enrol, embed) need. */
 export class Core {
+  readonly gallery: Gallery;
+  /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
+  private threshold: number;
+
   private constructor(
     readonly config: Config,
     readonly db: Database,
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
-    readonly gallery: Gallery,
-  ) {}
+    logger: Logger,
+  ) {
+    this.threshold = config.matching.threshold;
+    this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
+  }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
     const sessionOptions = {
@@ -63,14 +70,12 @@ export class Core {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
-    let threshold = config.matching.threshold;
-    const core = new Core(config, db, detector, embedder, analyzer, new Gallery(db, analyzer, () => threshold, logger));
-    core.setThreshold = (t) => (threshold = t);
-    return core;
+    return new Core(config, db, detector, embedder, analyzer, logger);
   }
 
-  /** Replaced in `open` so that the gallery's duplicate check follows hot-reloaded thresholds. */
-  setThreshold: (threshold: number) => void = () => undefined;
+  setThreshold(threshold: number): void {
+    this.threshold = threshold;
+  }
 
   async close(): Promise<void> {
     await this.embedder.close();
@@ -136,7 +141,6 @@ export class Appliance {
     return this.connection?.brokerState ?? 'closed';
   }
 
-  /** The metrics server's URL, when it runs. */
   /** The enrolment API's base URL, when it runs. */
   get apiUrl(): string | null {
     return this.api?.url ?? null;
@@ -147,6 +151,7 @@ export class Appliance {
     return this.reembed;
   }
 
+  /** The metrics server's URL, when it runs. */
   get metricsUrl(): string | null {
     return this.metricsServer?.url ?? null;
   }
