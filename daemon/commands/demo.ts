@@ -2,6 +2,7 @@
 // from the bundled sample photos, renders a door-camera clip of those people (some masked) and
 // of strangers, runs the full pipeline on it and prints each verdict as it arrives over MQTT.
 import { rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import type { Writable } from 'node:stream';
@@ -29,6 +30,14 @@ interface DemoFace {
   readonly label: string;
   readonly photo: RgbImage;
   readonly detection: FaceDetection;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
+  });
 }
 
 export function demoConfig(dataDir: string, port: number, clip: string): Config {
@@ -70,7 +79,10 @@ export const demoCommand: Command = {
     mkdirSync(dataDir, { recursive: true });
     for (const suffix of ['', '-wal', '-shm']) rmSync(join(dataDir, DATABASE_FILE + suffix), { force: true });
     const clip = join(dataDir, 'clip.mp4');
-    const config = demoConfig(dataDir, Number(values.port ?? 1883), clip);
+    // A fresh Debian install of mosquitto runs a broker on 1883 already: then the demo's embedded
+    // broker takes any free port instead of failing (an explicit --port is taken as given).
+    const port = values.port !== undefined ? Number(values.port) : (await portIsFree(1883)) ? 1883 : 0;
+    const config = demoConfig(dataDir, port, clip);
     const logger = createLogger(config.logLevel);
     const out = io.stdout;
 
