@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appliance, Core, qualityLimits } from '../../../daemon/appliance.js';
@@ -16,6 +15,7 @@ import { probeComparisons } from '../../../firmware-config/calibration.js';
 import { loadConfigFile } from '../../../firmware-config/load.js';
 import { readImageFile } from '../../../pipeline/image.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
+import { runWithIo } from '../../helpers/command-io.js';
 
 const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
@@ -31,16 +31,7 @@ function configJson(dataDir: string): Record<string, unknown> {
   };
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[]) => runWithIo((io) => main(args, io));
 
 describe('maskgate calibrate: options and empty galleries', () => {
   let dir: string;

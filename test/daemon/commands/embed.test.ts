@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../firmware-config/load.js';
@@ -10,6 +9,7 @@ import { embedCommand } from '../../../daemon/commands/embed.js';
 import { main } from '../../../daemon/main.js';
 import { createLogger } from '../../../daemon/logger.js';
 import { readImageFile } from '../../../pipeline/image.js';
+import { runWithIo } from '../../helpers/command-io.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const ASSETS = join(ROOT, 'demo-assets');
@@ -38,16 +38,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function runEmbed(args: string[], stdinText: string): Promise<{ code: number; lines: string[]; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await embedCommand.run(args, { stdin: Readable.from([stdinText]), stdout, stderr });
-  const text = Buffer.concat(out).toString('utf8');
-  expect(text.endsWith('\n')).toBe(true);
-  return { code, lines: text.slice(0, -1).split('\n'), stderr: Buffer.concat(err).toString('utf8') };
+  const { code, stdout, stderr } = await runWithIo((io) => embedCommand.run(args, io), stdinText);
+  expect(stdout.endsWith('\n')).toBe(true);
+  return { code, lines: stdout.slice(0, -1).split('\n'), stderr };
 }
 
 describe('maskgate embed', () => {
@@ -108,11 +101,8 @@ describe('maskgate embed', () => {
   });
 
   it('rejects a bad --batch as a usage error', async () => {
-    const stderr = new PassThrough();
-    let err = '';
-    stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await main(['embed', '--batch', '0'], { stdin: Readable.from([]), stdout: new PassThrough(), stderr });
+    const { code, stderr } = await runWithIo((io) => main(['embed', '--batch', '0'], io));
     expect(code).toBe(2);
-    expect(err).toMatch(/--batch must be an integer from 1 to 256/);
+    expect(stderr).toMatch(/--batch must be an integer from 1 to 256/);
   });
 });

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, evalCommand, formatReport, scorePairs, writePlots, type EvalReport } from '../../../daemon/commands/eval.js';
@@ -9,6 +8,7 @@ import { readIdentities } from '../../../daemon/commands/make-pairs.js';
 import { FTA_SCORE } from '../../../firmware-config/metrics.js';
 import { formatPairsCsv, samplePairs } from '../../../firmware-config/pairs.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
+import { runWithIo } from '../../helpers/command-io.js';
 
 const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
@@ -40,16 +40,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runEval(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await evalCommand.run(args, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
+const runEval = (args: string[]) => runWithIo((io) => evalCommand.run(args, io));
 
 async function expectPng(path: string): Promise<void> {
   expect(existsSync(path)).toBe(true);

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairsCommand, readIdentities } from '../../../daemon/commands/make-pairs.js';
 import { parsePairsCsv } from '../../../firmware-config/pairs.js';
+import { runWithIo } from '../../helpers/command-io.js';
 
 let root: string;
 beforeAll(() => {
@@ -17,16 +17,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await pairsCommand.run(args, { stdin: Readable.from([]), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
+const run = (args: string[]) => runWithIo((io) => pairsCommand.run(args, io));
 
 describe('maskgate pairs', () => {
   it('reads one identity per sub-folder with its images, relative to the root', () => {
