@@ -32,6 +32,7 @@ export interface ApplianceProbeResult {
   readonly framesAnalysed: number;
   readonly framesDropped: number;
   readonly decisions: number;
+  /** Frame arrival (decision's decidedAt) to the door's MQTT client receiving the decision, ms. */
   readonly endToEnd: Summary;
   readonly galleryTemplates: number;
 }

@@ -1,6 +1,7 @@
 // The benchmark report: its JSON shape (written to bench/out/), the pass/miss verdict on each
 // target with the measured margin and the likely cause, and the console table.
 import type { Summary } from './stats.js';
+import type { ApplianceProbeResult } from './appliance-probe.js';
 
 export interface MachineInfo {
   readonly cpuModel: string;
@@ -116,27 +117,11 @@ export interface GalleryReport {
   readonly searches: readonly GallerySearchResult[];
 }
 
-export interface ApplianceResult {
+/** The appliance probe's own measurements plus what the bench adds from the scene. */
+export interface ApplianceResult extends ApplianceProbeResult {
   readonly facesPerFrame: number;
-  /** Process start to the appliance's modules loaded (Node start-up plus imports), ms. */
-  readonly importMs: number;
-  readonly createMs: number;
-  readonly startMs: number;
-  /** Process start to Appliance.start() resolved, ms. */
-  readonly readyMs: number;
-  /** From Appliance.create() to the first analysed frame, ms. */
-  readonly firstFrameAnalysedMs: number | null;
-  readonly rssMiB: { readonly beforeCreate: number; readonly afterStart: number; readonly peak: number };
   readonly cameraFps: number;
-  readonly runSeconds: number;
-  readonly framesReceived: number;
-  readonly framesAnalysed: number;
-  readonly framesDropped: number;
   readonly analysedFps: number;
-  readonly decisions: number;
-  /** Frame arrival (decision's decidedAt) to the door's MQTT client receiving the decision, ms. */
-  readonly endToEnd: Summary;
-  readonly galleryTemplates: number;
 }
 
 export interface TargetResult {

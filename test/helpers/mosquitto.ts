@@ -8,19 +8,13 @@ import { freePort, waitForPort } from './net.js';
 
 export const mosquittoAvailable = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).status === 0;
 
-export class MosquittoBroker {
+/** One mosquitto process on a fixed port and config file, which a test can stop and bring back. */
+export class MosquittoProcess {
   private child: ChildProcess | null = null;
-  private constructor(readonly port: number, private readonly configPath: string) {}
-
-  static async start(port?: number): Promise<MosquittoBroker> {
-    const chosen = port ?? (await freePort());
-    const dir = mkdtempSync(join(tmpdir(), 'mg-mosquitto-'));
-    const configPath = join(dir, 'mosquitto.conf');
-    writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-    const broker = new MosquittoBroker(chosen, configPath);
-    await broker.resume();
-    return broker;
-  }
+  protected constructor(
+    readonly port: number,
+    private readonly configPath: string,
+  ) {}
 
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;
@@ -32,7 +26,7 @@ export class MosquittoBroker {
     await waitForPort(this.port, 5000);
   }
 
-  /** Stops the broker process (an outage); `resume()` brings it back. */
+  /** Stops the broker with SIGTERM (an outage; a persistent broker saves its sessions); `resume()` brings it back. */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
@@ -41,5 +35,17 @@ export class MosquittoBroker {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+}
+
+export class MosquittoBroker extends MosquittoProcess {
+  static async start(port?: number): Promise<MosquittoBroker> {
+    const chosen = port ?? (await freePort());
+    const dir = mkdtempSync(join(tmpdir(), 'mg-mosquitto-'));
+    const configPath = join(dir, 'mosquitto.conf');
+    writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    const broker = new MosquittoBroker(chosen, configPath);
+    await broker.resume();
+    return broker;
   }
 }

@@ -1,7 +1,7 @@
 // Test kit for the MQTT contract tests: a Mosquitto whose config the test chooses (persistence
 // for the outage tests, TLS and passwords for the mqtts:// test), a TCP proxy to cut the
 // appliance's connection abruptly, synthetic decisions, and schema validation of every payload.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -11,9 +11,10 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { MqttClient } from 'mqtt';
 import type { DecisionMessage } from '../../../daemon/messages.js';
-import { freePort, waitForPort } from '../../helpers/net.js';
+import { MosquittoProcess } from '../../helpers/mosquitto.js';
+import { freePort } from '../../helpers/net.js';
 
-export const mosquittoAvailable = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).status === 0;
+export { mosquittoAvailable } from '../../helpers/mosquitto.js';
 export const opensslAvailable = spawnSync('sh', ['-c', 'command -v openssl && command -v mosquitto_passwd'], { encoding: 'utf8' }).status === 0;
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,13 +35,14 @@ export interface TestBrokerOptions {
   readonly users?: Readonly<Record<string, string>>;
 }
 
-export class TestBroker {
-  private child: ChildProcess | null = null;
+export class TestBroker extends MosquittoProcess {
   private constructor(
-    readonly port: number,
-    private readonly configPath: string,
+    port: number,
+    configPath: string,
     private readonly tls: boolean,
-  ) {}
+  ) {
+    super(port, configPath);
+  }
 
   static async start(options: TestBrokerOptions = {}): Promise<TestBroker> {
     const port = await freePort();
@@ -71,24 +73,8 @@ export class TestBroker {
     return broker;
   }
 
-  get url(): string {
+  override get url(): string {
     return `${this.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
-  }
-
-  async resume(): Promise<void> {
-    this.child = spawn('mosquitto', ['-c', this.configPath], { stdio: 'ignore' });
-    await waitForPort(this.port, 5000);
-  }
-
-  /** A clean broker shutdown (SIGTERM: a persistent broker saves its sessions). */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    this.child = null;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
   }
 }
 
