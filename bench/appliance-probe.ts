@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import mqtt from 'mqtt';
 import { Appliance } from '../daemon/appliance.js';
-import type { DecisionMessage } from '../daemon/messages.js';
+import type { DecisionMessage } from '../access/decision-message.js';
 import { parseConfig } from '../firmware-config/load.js';
 import { summarise, type Summary } from './stats.js';
 

@@ -1,5 +1,5 @@
 // Encodes benchmark frames to an H.264 MP4 with ffmpeg, with the same settings as the demo's
-// clip (daemon/demo/clip.ts), so that capture is measured on a realistic compressed stream.
+// clip (synthetic/door-clip.ts), so that capture is measured on a realistic compressed stream.
 import { spawn } from 'node:child_process';
 import type { RgbImage } from '../pipeline/types.js';
 

@@ -1,12 +1,12 @@
 // The benchmark's door-camera frames: real face photos (LFW when present, else the bundled demo
 // photos) composed onto a 640x480 background, one face per frame (masked with the demo's
-// synthetic mask) or five. Composition follows daemon/demo/clip.ts: a square crop around the face.
+// synthetic mask) or five. Composition follows synthetic/door-clip.ts: a square crop around the face.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import { readImageFile } from '../pipeline/image.js';
 import type { FaceDetection, RgbImage } from '../pipeline/types.js';
-import { cropAroundFace } from '../daemon/demo/clip.js';
+import { cropAroundFace } from '../synthetic/door-clip.js';
 
 export const FRAME_WIDTH = 640;
 export const FRAME_HEIGHT = 480;

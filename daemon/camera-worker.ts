@@ -6,7 +6,7 @@ import { FfmpegFrameSource, type CaptureState, type FrameSource } from '../pipel
 import { FaceTracker } from '../pipeline/tracker.js';
 import type { Frame } from '../pipeline/types.js';
 import type { CameraConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
-import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from './track-decider.js';
+import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from '../access/track-decider.js';
 
 export interface CameraStats {
   framesReceived: number;

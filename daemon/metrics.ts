@@ -5,7 +5,7 @@
 // the publisher's listeners. Labels carry ids only, never biometric data.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxMessage } from '../store/outbox-repository.js';
-import type { DecisionMessage, Outcome } from './messages.js';
+import type { DecisionMessage, Outcome } from '../access/decision-message.js';
 import type { BrokerState } from './mqtt/connection.js';
 
 export type PipelineStage = 'detect' | 'align_quality' | 'embed' | 'match' | 'publish';

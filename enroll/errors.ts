@@ -1,7 +1,7 @@
 // The one catalogue of the enrolment API's error codes. Every error response is
 // `{ error: { code, message, details? } }` with a code from here; clients branch on the code,
 // never on the message. Codes are stable: add new ones, never rename or re-purpose old ones.
-import { EnrolmentError, type EnrolmentErrorCode } from '../daemon/gallery.js';
+import { EnrolmentError, type EnrolmentErrorCode } from '../access/gallery.js';
 import { ImageDecodeError, type ImageDecodeErrorCode } from '../pipeline/image.js';
 import { StoreError } from '../store/errors.js';
 

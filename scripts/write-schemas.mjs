@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes docs/schemas/*.json from the TypeBox payload definitions (daemon/messages.ts), using
+// Writes docs/schemas/*.json from the TypeBox payload definitions (daemon/mqtt/messages.ts and access/decision-message.ts), using
 // the built dist/ — run `npm run build` first. test/daemon/mqtt/schemas.test.ts fails when the
 // committed files differ from what this writes.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -14,7 +14,7 @@ import { encodeClip } from '../clip.js';
 import type { BenchContext } from '../context.js';
 import type { ApplianceResult } from '../report.js';
 import { background, faceCrop, FIVE_FACE_CROP, fiveFaceFrames, ONE_FACE_CROP, oneFaceFrames } from '../scenes.js';
-import { enrolmentPhoto } from '../../daemon/demo/enrolment-photo.js';
+import { enrolmentPhoto } from '../../synthetic/enrolment-photo.js';
 
 export const CAMERA_FPS = 30;
 /** Short visits with empty frames between them: every visit is a new track and a new decision. */

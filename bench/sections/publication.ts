@@ -2,9 +2,9 @@
 // aedes broker, timed until the broker's PUBACK (mqtt.js resolves publishAsync on it).
 import mqtt from 'mqtt';
 import { startEmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
-import { toMessage } from '../../daemon/decision-sink.js';
-import type { DecisionMessage } from '../../daemon/messages.js';
-import type { TrackDecision } from '../../daemon/track-decider.js';
+import { toMessage } from '../../access/decision-sink.js';
+import type { DecisionMessage } from '../../access/decision-message.js';
+import type { TrackDecision } from '../../access/track-decider.js';
 import { parseConfig } from '../../firmware-config/load.js';
 import type { BenchContext } from '../context.js';
 import type { PublicationLatency } from '../report.js';

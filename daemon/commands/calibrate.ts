@@ -20,15 +20,15 @@ import {
   type CalibrationMethod,
   type CalibrationResult,
   type LabelledEmbedding,
-} from '../../firmware-config/calibration.js';
+} from '../../field-tools/calibration.js';
 import { updateConfigFile } from '../../firmware-config/load.js';
-import { FTA_SCORE } from '../../firmware-config/metrics.js';
-import { parsePairsCsv, resolvePairs } from '../../firmware-config/pairs.js';
+import { FTA_SCORE } from '../../field-tools/metrics.js';
+import { parsePairsCsv, resolvePairs } from '../../field-tools/pairs.js';
 import type { CalibrationRecord } from '../../firmware-config/schema.js';
 import { readImageFile } from '../../pipeline/image.js';
 import type { RgbImage } from '../../pipeline/types.js';
 import type { Core } from '../appliance.js';
-import type { PhotoEmbedder, PhotoJob } from '../photo-embedder.js';
+import type { PhotoEmbedder, PhotoJob } from '../../field-tools/photo-embedder.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { DEFAULT_BATCH, integerOption, maskColours, maskModeOption, openPhotoEmbedder, rateOption, type MaskMode } from './tool-options.js';

@@ -12,13 +12,13 @@ import type { Config } from '../../firmware-config/schema.js';
 import type { FaceDetection, RgbImage } from '../../pipeline/types.js';
 import { readImageFile } from '../../pipeline/image.js';
 import { Appliance, DATABASE_FILE } from '../appliance.js';
-import { writeClip, type Visit } from '../demo/clip.js';
-import type { DecisionMessage } from '../messages.js';
+import { writeClip, type Visit } from '../../synthetic/door-clip.js';
+import type { DecisionMessage } from '../../access/decision-message.js';
 import { createLogger } from '../logger.js';
 import type { Command } from './command.js';
 import { parseOptions } from './shared.js';
 import { untilStopped } from './run.js';
-import { enrolmentPhoto } from '../demo/enrolment-photo.js';
+import { enrolmentPhoto } from '../../synthetic/enrolment-photo.js';
 
 const ASSETS = join(PACKAGE_ROOT, 'demo-assets');
 const SAMPLE_PHOTOS = ['sample1.jpg', 'sample2.jpg', 'sample3.jpg', 'sample4.jpg', 'sample5.jpg', 'sample6.jpg'];

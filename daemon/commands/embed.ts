@@ -3,7 +3,7 @@
 // to stderr so that stdout carries nothing but the results.
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import type { PhotoEmbedder, PhotoOutcome } from '../photo-embedder.js';
+import type { PhotoEmbedder, PhotoOutcome } from '../../field-tools/photo-embedder.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { DEFAULT_BATCH, integerOption, openPhotoEmbedder, withEmbedderModel } from './tool-options.js';

@@ -1,7 +1,7 @@
 // `maskgate enrol`: create a person and enrol reference photos from files, offline.
 import { readFile } from 'node:fs/promises';
 import { Core } from '../appliance.js';
-import { EnrolmentError } from '../gallery.js';
+import { EnrolmentError } from '../../access/gallery.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 

@@ -11,11 +11,11 @@ import {
   rocPoints,
   verificationMetrics,
   type VerificationMetrics,
-} from '../../firmware-config/metrics.js';
-import { clopperPearsonUpper } from '../../firmware-config/calibration.js';
-import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../firmware-config/pairs.js';
-import { rocSvg, scoreHistogramSvg, svgToPng } from '../../firmware-config/plots.js';
-import type { PhotoOutcome } from '../photo-embedder.js';
+} from '../../field-tools/metrics.js';
+import { clopperPearsonUpper } from '../../field-tools/calibration.js';
+import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-tools/pairs.js';
+import { rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
+import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import {

@@ -2,7 +2,7 @@
 // sub-folder per person (<root>/<person>/<photo>), with a seed so that the list can be rebuilt.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { formatPairsCsv, samplePairs, type Identity } from '../../firmware-config/pairs.js';
+import { formatPairsCsv, samplePairs, type Identity } from '../../field-tools/pairs.js';
 import { UsageError, type Command } from './command.js';
 import { parseOptions } from './shared.js';
 import { integerOption } from './tool-options.js';

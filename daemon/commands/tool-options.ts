@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../firmware-config/schema.js';
 import { Core, qualityLimits } from '../appliance.js';
-import { PhotoEmbedder } from '../photo-embedder.js';
+import { PhotoEmbedder } from '../../field-tools/photo-embedder.js';
 import { UsageError } from './command.js';
 
 export const DEFAULT_BATCH = 8;

@@ -5,7 +5,7 @@
 // whether it expired meanwhile); two resend queues would duplicate decisions.
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { AvailabilityPayload, type Topics } from '../messages.js';
+import { AvailabilityPayload, type Topics } from './messages.js';
 import type { TlsMaterial } from './tls-material.js';
 
 export type BrokerState = 'connecting' | 'connected' | 'disconnected' | 'closed';

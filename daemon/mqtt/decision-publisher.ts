@@ -6,7 +6,8 @@
 // reaching a door as a fresh grant.
 import type { Logger } from 'pino';
 import type { OutboxMessage, OutboxRepository } from '../../store/outbox-repository.js';
-import type { DecisionMessage, Topics } from '../messages.js';
+import type { Topics } from './messages.js';
+import type { DecisionMessage } from '../../access/decision-message.js';
 import type { MqttConnection } from './connection.js';
 
 export interface DecisionPublisherOptions {

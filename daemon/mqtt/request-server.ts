@@ -1,7 +1,7 @@
 // Answers `<base>/request/<name>` on `<base>/response/<name>` over the appliance's connection.
 // All protocol rules live in RequestDispatcher; this only moves bytes between it and MQTT.
 import type { Logger } from 'pino';
-import type { Topics } from '../messages.js';
+import type { Topics } from './messages.js';
 import type { RequestDispatcher } from '../requests/dispatcher.js';
 import type { IncomingMessage, MqttConnection } from './connection.js';
 

@@ -1,6 +1,6 @@
 // The JSON Schema files in docs/schemas/, rendered from the TypeBox definitions in messages.ts.
 // scripts/write-schemas.mjs writes them; a test fails when the committed files are stale.
-import { PAYLOAD_SCHEMAS } from '../messages.js';
+import { PAYLOAD_SCHEMAS } from './messages.js';
 
 export interface SchemaDocument {
   readonly file: string;

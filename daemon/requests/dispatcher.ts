@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
-import { REQUEST_MAX_BYTES, type RequestErrorCode, type RequestName, type ResponseMessage } from '../messages.js';
+import { REQUEST_MAX_BYTES, type RequestErrorCode, type RequestName, type ResponseMessage } from '../mqtt/messages.js';
 
 /** An expected failure of a request: its code and message go back to the caller as they are. */
 export class RequestError extends Error {

@@ -1,6 +1,6 @@
 // The requests the appliance answers, one module each, registered with the one dispatcher.
 import type { Logger } from 'pino';
-import type { StatusSummary } from '../messages.js';
+import type { StatusSummary } from '../mqtt/messages.js';
 import { RequestDispatcher } from './dispatcher.js';
 import { lastDecisionHandler, type LastDecisions } from './last-decision.js';
 import { reloadConfigHandler, type ConfigReloader } from './reload-config.js';

@@ -1,6 +1,7 @@
 // `last-decision`: a door that (re)connects asks what the appliance last decided for it, so it
 // never has to rely on a retained verdict. Only an unexpired decision is returned.
-import { LastDecisionRequestSchema, type DecisionMessage } from '../messages.js';
+import { LastDecisionRequestSchema } from '../mqtt/messages.js';
+import { type DecisionMessage } from '../../access/decision-message.js';
 import { defineHandler, type RequestHandler } from './dispatcher.js';
 
 /** The latest decision per door, kept in memory (grants live seconds; a restart forgets them). */

@@ -1,7 +1,7 @@
 // `reload-config`: re-reads the config file and applies it like SIGHUP does, answering which
 // changed sections only take effect after a restart. An invalid file changes nothing.
 import { ConfigError } from '../../firmware-config/load.js';
-import { ReloadConfigRequestSchema, type ReloadConfigResult } from '../messages.js';
+import { ReloadConfigRequestSchema, type ReloadConfigResult } from '../mqtt/messages.js';
 import { defineHandler, RequestError, type RequestHandler } from './dispatcher.js';
 
 /** Re-reads and applies the config; returns the sections that need a restart. Null: no config file. */

@@ -2,7 +2,7 @@
 // state and counters, the broker link, the outbox and the threshold in force.
 import type { MatchingConfig } from '../../firmware-config/schema.js';
 import type { CaptureState } from '../../pipeline/capture/index.js';
-import { StatusRequestSchema, type StatusSummary } from '../messages.js';
+import { StatusRequestSchema, type StatusSummary } from '../mqtt/messages.js';
 import type { BrokerState } from '../mqtt/connection.js';
 import { defineHandler, type RequestHandler } from './dispatcher.js';
 

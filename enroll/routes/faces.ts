@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { Gallery, EnrolResult } from '../../daemon/gallery.js';
+import type { Gallery, EnrolResult } from '../../access/gallery.js';
 import { SerialQueue } from '../../pipeline/execution-providers.js';
 import type { FaceRecord } from '../../store/faces-repository.js';
 import { ApiError, toApiError } from '../errors.js';

@@ -1,7 +1,7 @@
 // Liveness and readiness probes for systemd, load balancers and monitoring. No authentication:
 // they reveal nothing beyond "up" and the model id, and a prober should not need a key.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Gallery } from '../../daemon/gallery.js';
+import type { Gallery } from '../../access/gallery.js';
 import type { Embedder } from '../../pipeline/embedder.js';
 import { ApiError } from '../errors.js';
 import { ERROR_RESPONSES, Health, Readiness } from '../schemas.js';

@@ -1,7 +1,7 @@
 // People: create, list/search, read, update (activation goes through the Gallery so the matcher
 // follows at once) and forget (faces, crops and templates erased from disk).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Gallery } from '../../daemon/gallery.js';
+import type { Gallery } from '../../access/gallery.js';
 import type { PersonRecord } from '../../store/people-repository.js';
 import { ApiError } from '../errors.js';
 import {

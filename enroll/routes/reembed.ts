@@ -2,7 +2,7 @@
 // (e.g. after some crops failed and the cause was fixed).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../errors.js';
-import type { ReembedJob } from '../reembed.js';
+import type { ReembedJob } from '../../access/reembed.js';
 import { ERROR_RESPONSES, ReembedProgress, SECURITY } from '../schemas.js';
 
 export interface ReembedRoutesOptions {

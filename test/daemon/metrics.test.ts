@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../firmware-config/load.js';
 import { Appliance } from '../../daemon/appliance.js';
-import { writeClip } from '../../daemon/demo/clip.js';
+import { writeClip } from '../../synthetic/door-clip.js';
 import { ApplianceMetrics, type MetricSources } from '../../daemon/metrics.js';
 import { startMetricsServer } from '../../daemon/metrics-server.js';
 import { readImageFile } from '../../pipeline/image.js';

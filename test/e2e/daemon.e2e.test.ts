@@ -12,8 +12,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../firmware-config/load.js';
 import { Appliance } from '../../daemon/appliance.js';
-import { writeClip, type Visit } from '../../daemon/demo/clip.js';
-import { DecisionMessageSchema, type DecisionMessage } from '../../daemon/messages.js';
+import { writeClip, type Visit } from '../../synthetic/door-clip.js';
+import { DecisionMessageSchema, type DecisionMessage } from '../../access/decision-message.js';
 import { readImageFile } from '../../pipeline/image.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
 

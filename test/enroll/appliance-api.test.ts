@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appliance } from '../../daemon/appliance.js';
-import { writeClip } from '../../daemon/demo/clip.js';
+import { writeClip } from '../../synthetic/door-clip.js';
 import { decodeImage, readImageFile } from '../../pipeline/image.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
 import { capturingLogger, cropAround, lfwPhoto, SAMPLE, testConfig } from './helpers.js';

@@ -1,6 +1,6 @@
 // The error catalogue and the mapping of thrown errors onto it.
 import { describe, expect, it } from 'vitest';
-import { EnrolmentError } from '../../daemon/gallery.js';
+import { EnrolmentError } from '../../access/gallery.js';
 import { ApiError, ERROR_CATALOGUE, toApiError } from '../../enroll/errors.js';
 import { sniffPhotoFormat } from '../../enroll/photo-format.js';
 import { ImageDecodeError } from '../../pipeline/image.js';

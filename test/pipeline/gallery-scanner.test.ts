@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxGalleryScanner } from '../../pipeline/gallery-scanner.js';
 import { GalleryMatcher, MatcherError, type GalleryScanner, type Match } from '../../pipeline/matcher.js';
-import { seededRandom } from '../../firmware-config/seeded-random.js';
+import { seededRandom } from '../../synthetic/seeded-random.js';
 
 const DIM = 64;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GalleryMatcher, MatcherError, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
-import { seededRandom } from '../../firmware-config/seeded-random.js';
+import { seededRandom } from '../../synthetic/seeded-random.js';
 
 function randomVector(random: () => number, dimension: number): Float32Array {
   const v = new Float32Array(dimension);

@@ -5,8 +5,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport, evalCommand, formatReport, scorePairs, writePlots, type EvalReport } from '../../../daemon/commands/eval.js';
 import { readIdentities } from '../../../daemon/commands/make-pairs.js';
-import { FTA_SCORE } from '../../../firmware-config/metrics.js';
-import { formatPairsCsv, samplePairs } from '../../../firmware-config/pairs.js';
+import { FTA_SCORE } from '../../../field-tools/metrics.js';
+import { formatPairsCsv, samplePairs } from '../../../field-tools/pairs.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
 import { runWithIo } from '../../helpers/command-io.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pairsCommand, readIdentities } from '../../../daemon/commands/make-pairs.js';
-import { parsePairsCsv } from '../../../firmware-config/pairs.js';
+import { parsePairsCsv } from '../../../field-tools/pairs.js';
 import { runWithIo } from '../../helpers/command-io.js';
 
 let root: string;

@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../firmware-config/load.js';
-import { Topics, type ResponseMessage } from '../../../daemon/messages.js';
+import { Topics, type ResponseMessage } from '../../../daemon/mqtt/messages.js';
 import { MqttConnection, type MqttConnectionOptions } from '../../../daemon/mqtt/connection.js';
 import { DecisionPublisher } from '../../../daemon/mqtt/decision-publisher.js';
 import { RequestServer } from '../../../daemon/mqtt/request-server.js';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { MqttClient } from 'mqtt';
-import type { DecisionMessage } from '../../../daemon/messages.js';
+import type { DecisionMessage } from '../../../access/decision-message.js';
 import { MosquittoProcess } from '../../helpers/mosquitto.js';
 import { freePort } from '../../helpers/net.js';
 

@@ -10,8 +10,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../firmware-config/load.js';
 import { Appliance } from '../../../daemon/appliance.js';
-import type { ResponseMessage, StatusSummary } from '../../../daemon/messages.js';
-import type { TrackDecision } from '../../../daemon/track-decider.js';
+import type { ResponseMessage, StatusSummary } from '../../../daemon/mqtt/messages.js';
+import type { TrackDecision } from '../../../access/track-decider.js';
 import { ContractValidator, record, waitFor, type Received } from '../mqtt/mqtt-test-kit.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
 

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { pino } from 'pino';
 import Type, { type TSchema } from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { REQUESTS, REQUEST_MAX_BYTES, responseSchema, type RequestErrorCode, type RequestName } from '../../../daemon/messages.js';
+import { REQUESTS, REQUEST_MAX_BYTES, responseSchema, type RequestErrorCode, type RequestName } from '../../../daemon/mqtt/messages.js';
 import { RequestDispatcher, RequestError, defineHandler } from '../../../daemon/requests/dispatcher.js';
 
 function logged() {

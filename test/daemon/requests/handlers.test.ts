@@ -4,7 +4,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../firmware-config/load.js';
-import { StatusSummarySchema } from '../../../daemon/messages.js';
+import { StatusSummarySchema } from '../../../daemon/mqtt/messages.js';
 import { RequestError } from '../../../daemon/requests/dispatcher.js';
 import { LastDecisions, lastDecisionHandler } from '../../../daemon/requests/last-decision.js';
 import { reloadConfigHandler } from '../../../daemon/requests/reload-config.js';

@@ -9,8 +9,8 @@ import {
   minimumComparisonsFor,
   probeComparisons,
   thresholdAbove,
-} from '../../firmware-config/calibration.js';
-import { FTA_SCORE } from '../../firmware-config/metrics.js';
+} from '../../field-tools/calibration.js';
+import { FTA_SCORE } from '../../field-tools/metrics.js';
 
 /** P(X <= k) for X ~ Binomial(n, p), summed term by term (independent of the implementation). */
 function binomialCdf(k: number, n: number, p: number): number {

@@ -8,7 +8,7 @@
 // and a score between two different embedding spaces means nothing (it could grant a stranger).
 // People not yet re-embedded are therefore not recognised until their turn — fail-safe.
 import type { Logger } from 'pino';
-import type { Gallery } from '../daemon/gallery.js';
+import type { Gallery } from './gallery.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import { decodeImage } from '../pipeline/image.js';
 import { StoreError } from '../store/errors.js';

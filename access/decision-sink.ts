@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { CameraConfig } from '../firmware-config/schema.js';
 import type { DecisionsRepository } from '../store/decisions-repository.js';
-import type { DecisionMessage } from './messages.js';
+import type { DecisionMessage } from './decision-message.js';
 import type { TrackDecision } from './track-decider.js';
 
 export interface DecisionPublisherPort {

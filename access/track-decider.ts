@@ -3,7 +3,7 @@
 // and searched once against the gallery.
 import { randomUUID } from 'node:crypto';
 import { l2Normalize } from '../pipeline/embedder.js';
-import type { DecisionReason, Outcome } from './messages.js';
+import type { DecisionReason, Outcome } from './decision-message.js';
 
 export interface GallerySearch {
   search(probe: Float32Array, k: number): ReadonlyArray<{ personId: string; score: number }>;

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { rateCurve, rocPoints } from '../../firmware-config/metrics.js';
-import { rocSvg, scoreHistogramSvg, svgToPng } from '../../firmware-config/plots.js';
+import { rateCurve, rocPoints } from '../../field-tools/metrics.js';
+import { rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 
 /** Pixels of `png` close to the colour (r, g, b). */
 async function countColour(png: Buffer, [r, g, b]: readonly [number, number, number], tolerance = 40): Promise<number> {

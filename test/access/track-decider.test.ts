@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrackDecider, type DecisionSettings } from '../../daemon/track-decider.js';
+import { TrackDecider, type DecisionSettings } from '../../access/track-decider.js';
 
 const unit = (...v: number[]) => {
   const n = Math.hypot(...v);

@@ -1,46 +1,8 @@
 // Every MQTT payload the appliance publishes, typed in one place. The JSON Schemas in
 // `docs/schemas/` are generated from these TypeBox definitions, so code and docs cannot drift.
 import Type, { type Static, type TSchema } from 'typebox';
-import { CalibrationRecordSchema } from '../firmware-config/schema.js';
-
-export const OutcomeSchema = Type.Union([Type.Literal('grant'), Type.Literal('deny'), Type.Literal('unknown')], {
-  title: 'grant: matched an active enrolled person; deny: a usable face matched nobody (or an inactive person); unknown: no usable face was acquired (FTA)',
-});
-export type Outcome = Static<typeof OutcomeSchema>;
-
-export const DecisionReasonSchema = Type.Union(
-  [Type.Literal('match'), Type.Literal('no_match'), Type.Literal('inactive_person'), Type.Literal('no_usable_face')],
-  { title: 'Why the outcome was reached' },
-);
-export type DecisionReason = Static<typeof DecisionReasonSchema>;
-
-const Iso = (title: string) => Type.String({ title, format: 'date-time' });
-
-export const DecisionMessageSchema = Type.Object(
-  {
-    schema: Type.Literal('maskgate.decision/1'),
-    eventId: Type.String({ title: 'Unique id of this decision (UUID)' }),
-    applianceId: Type.String(),
-    cameraId: Type.String(),
-    doorId: Type.String(),
-    trackId: Type.String({ title: 'Tracker id of the face within this camera' }),
-    outcome: OutcomeSchema,
-    reason: DecisionReasonSchema,
-    personId: Type.Union([Type.String(), Type.Null()]),
-    personName: Type.Union([Type.String(), Type.Null()]),
-    score: Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Null()], { title: 'Best cosine similarity' }),
-    threshold: Type.Number({ title: 'Threshold in force' }),
-    targetFmr: Type.Union([Type.Number(), Type.Null()], { title: 'FMR target the threshold was calibrated for, if any' }),
-    modelId: Type.String(),
-    masked: Type.Union([Type.Boolean(), Type.Null()], { title: 'Whether the face wore a mask, null when not estimated' }),
-    framesUsed: Type.Integer({ minimum: 0, title: 'Usable face frames fused into the decision' }),
-    firstSeenAt: Iso('When the track started'),
-    decidedAt: Iso('When the decision was made'),
-    expiresAt: Iso('After this time the door must not act on the decision'),
-  },
-  { additionalProperties: false, title: 'Access decision for one face track' },
-);
-export type DecisionMessage = Static<typeof DecisionMessageSchema>;
+import { CalibrationRecordSchema } from '../../firmware-config/schema.js';
+import { DecisionMessageSchema } from '../../access/decision-message.js';
 
 export const AvailabilityPayload = { online: 'online', offline: 'offline' } as const;
 
@@ -114,6 +76,7 @@ export type ResponseMessage =
   | { status: 'ok'; data: unknown; error: null; transaction: string }
   | { status: 'error'; data: null; error: { code: RequestErrorCode; message: string }; transaction: string | null };
 
+const Iso = (title: string) => Type.String({ title, format: 'date-time' });
 const IsoOrNull = (title: string) => Type.Union([Iso(title), Type.Null()]);
 
 export const CaptureStateSchema = Type.Union(

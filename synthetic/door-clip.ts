@@ -3,7 +3,7 @@
 // is its own track. Used by the demo and by the end-to-end tests.
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import type { FaceDetection, RgbImage } from '../../pipeline/types.js';
+import type { FaceDetection, RgbImage } from '../pipeline/types.js';
 import { drawMask } from './synthetic-mask.js';
 
 export interface Visit {

@@ -10,7 +10,7 @@ import type { FaceDetector } from '../pipeline/face-analyzer.js';
 import { ImageDecodeError, readImageFile, type ImageDecodeErrorCode } from '../pipeline/image.js';
 import { assessQuality, type QualityLimits } from '../pipeline/quality.js';
 import type { AlignedFace, FaceDetection, QualityRejection, RgbImage } from '../pipeline/types.js';
-import { drawMask } from './demo/synthetic-mask.js';
+import { drawMask } from '../synthetic/synthetic-mask.js';
 
 export type PhotoErrorCode = ImageDecodeErrorCode | 'no_face' | 'quality_rejected' | 'embedding_failed';
 

@@ -2,7 +2,7 @@
 // bridge to below the chin, ear to ear, placed from the six BlazeFace keypoints. (The trainer
 // has the rich mask synthesiser; this only needs to cover nose and mouth plausibly.)
 import sharp from 'sharp';
-import type { FaceKeypoints, Point, RgbImage } from '../../pipeline/types.js';
+import type { FaceKeypoints, Point, RgbImage } from '../pipeline/types.js';
 
 const add = (a: Point, b: Point, s = 1): Point => ({ x: a.x + b.x * s, y: a.y + b.y * s });
 

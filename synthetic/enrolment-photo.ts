@@ -1,7 +1,7 @@
 // A tight square JPEG around one face of a photo, as an enrolment photo would be: used where
 // the demo and the benchmark enrol faces found in group photos.
 import sharp from 'sharp';
-import type { FaceDetection, RgbImage } from '../../pipeline/types.js';
+import type { FaceDetection, RgbImage } from '../pipeline/types.js';
 
 export async function enrolmentPhoto(photo: RgbImage, detection: FaceDetection): Promise<Buffer> {
   const { box } = detection;

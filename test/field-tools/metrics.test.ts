@@ -9,7 +9,7 @@ import {
   rocPoints,
   verificationMetrics,
   type VerificationMetrics,
-} from '../../firmware-config/metrics.js';
+} from '../../field-tools/metrics.js';
 
 interface VectorCase {
   readonly name: string;

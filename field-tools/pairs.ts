@@ -2,7 +2,7 @@
 // header optional. Parsing and writing here, plus seeded sampling of pairs from a folder of
 // identities for `maskgate pairs`. No file I/O: callers read and write the text.
 import { isAbsolute, resolve } from 'node:path';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../synthetic/seeded-random.js';
 
 export interface VerificationPair {
   readonly img1: string;

@@ -9,11 +9,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { Core } from '../../daemon/appliance.js';
-import { ReembedJob } from '../../enroll/reembed.js';
+import { ReembedJob } from '../../access/reembed.js';
 import type { Embedder } from '../../pipeline/embedder.js';
 import { decodeImage } from '../../pipeline/image.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
-import { bearer, buildApi, openTestCore, REPO, sampleFacePhotos, testConfig, type TestCore } from './helpers.js';
+import { bearer, buildApi, openTestCore, REPO, sampleFacePhotos, testConfig, type TestCore } from '../enroll/helpers.js';
 
 const NEW_MODEL_ID = 'fr_feature-reexport@2';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPairsCsv, PairsError, parsePairsCsv, resolvePairs, samplePairs, type Identity } from '../../firmware-config/pairs.js';
+import { formatPairsCsv, PairsError, parsePairsCsv, resolvePairs, samplePairs, type Identity } from '../../field-tools/pairs.js';
 
 function errorOf(f: () => unknown): PairsError {
   try {

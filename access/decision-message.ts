@@ -1,0 +1,41 @@
+// The access decision for one face track: the domain's output, published to doors by the daemon
+// and kept in the audit trail. The JSON Schema in `docs/schemas/` is generated from this definition.
+import Type, { type Static } from 'typebox';
+export const OutcomeSchema = Type.Union([Type.Literal('grant'), Type.Literal('deny'), Type.Literal('unknown')], {
+  title: 'grant: matched an active enrolled person; deny: a usable face matched nobody (or an inactive person); unknown: no usable face was acquired (FTA)',
+});
+export type Outcome = Static<typeof OutcomeSchema>;
+
+export const DecisionReasonSchema = Type.Union(
+  [Type.Literal('match'), Type.Literal('no_match'), Type.Literal('inactive_person'), Type.Literal('no_usable_face')],
+  { title: 'Why the outcome was reached' },
+);
+export type DecisionReason = Static<typeof DecisionReasonSchema>;
+
+const Iso = (title: string) => Type.String({ title, format: 'date-time' });
+
+export const DecisionMessageSchema = Type.Object(
+  {
+    schema: Type.Literal('maskgate.decision/1'),
+    eventId: Type.String({ title: 'Unique id of this decision (UUID)' }),
+    applianceId: Type.String(),
+    cameraId: Type.String(),
+    doorId: Type.String(),
+    trackId: Type.String({ title: 'Tracker id of the face within this camera' }),
+    outcome: OutcomeSchema,
+    reason: DecisionReasonSchema,
+    personId: Type.Union([Type.String(), Type.Null()]),
+    personName: Type.Union([Type.String(), Type.Null()]),
+    score: Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Null()], { title: 'Best cosine similarity' }),
+    threshold: Type.Number({ title: 'Threshold in force' }),
+    targetFmr: Type.Union([Type.Number(), Type.Null()], { title: 'FMR target the threshold was calibrated for, if any' }),
+    modelId: Type.String(),
+    masked: Type.Union([Type.Boolean(), Type.Null()], { title: 'Whether the face wore a mask, null when not estimated' }),
+    framesUsed: Type.Integer({ minimum: 0, title: 'Usable face frames fused into the decision' }),
+    firstSeenAt: Iso('When the track started'),
+    decidedAt: Iso('When the decision was made'),
+    expiresAt: Iso('After this time the door must not act on the decision'),
+  },
+  { additionalProperties: false, title: 'Access decision for one face track' },
+);
+export type DecisionMessage = Static<typeof DecisionMessageSchema>;
