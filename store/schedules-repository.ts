@@ -2,7 +2,7 @@
 // written whole. The store keeps their shape; access/policy/schedule.ts gives them meaning.
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
-import { isForeignKeyViolation, StoreError } from './errors.js';
+import { StoreError } from './errors.js';
 import { validName, writeNamed } from './named-rows.js';
 
 export interface StoredTimeRange {
@@ -90,12 +90,9 @@ export class SchedulesRepository {
 
   /** False when there was no such schedule; STORE_CONFLICT while a grant uses it. */
   delete(id: string): boolean {
-    try {
-      return this.deleteStatement.run(id).changes > 0;
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw new StoreError('STORE_CONFLICT', `schedule ${id} is used by a grant`, { cause: error });
-      throw error;
-    }
+    // The foreign key (ON DELETE RESTRICT) is the safety net; this gives the clear error.
+    if (this.usedBy(id).length > 0) throw new StoreError('STORE_CONFLICT', `schedule ${id} is used by a grant`);
+    return this.deleteStatement.run(id).changes > 0;
   }
 
   private columns(input: ScheduleInput): Pick<ScheduleRow, 'name' | 'windows' | 'holiday_windows'> {
