@@ -3,7 +3,13 @@
 import Type, { type Static } from 'typebox';
 import { Id, Millis } from './schemas.js';
 
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', description: 'Unique among its kind' });
+// Names are shown on the console and in logs: no control characters, at least one visible one.
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
+  description: 'Unique among its kind; no control characters',
+});
 export const DoorId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Door id from the config' });
 const Clock = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'HH:MM wall-clock time in the site time zone' });
 const Instant = Type.String({ format: 'date-time', description: 'RFC 3339 instant with offset' });
