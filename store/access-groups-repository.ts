@@ -1,8 +1,8 @@
 // Access groups: a name and grants (a zone on a schedule, or at any time). Deleting a group
-// removes its grants and memberships.
-import { randomUUID } from 'node:crypto';
+// removes its grants and memberships. The caller checks that granted zones and schedules exist
+// (a foreign key refuses them otherwise).
 import type { Database } from './database.js';
-import { validName, writeNamed } from './named-rows.js';
+import { NamedRows, type NamedRow } from './named-rows.js';
 
 export interface GrantRecord {
   readonly zoneId: string;
@@ -27,36 +27,15 @@ export interface GroupMember {
   readonly displayName: string;
 }
 
-interface GroupRow {
-  id: string;
-  name: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export class AccessGroupsRepository {
-  private readonly insertStatement;
-  private readonly renameStatement;
-  private readonly byIdStatement;
-  private readonly listStatement;
-  private readonly deleteStatement;
+export class AccessGroupsRepository extends NamedRows<GroupInput, GroupRecord> {
   private readonly grantsStatement;
   private readonly addGrantStatement;
   private readonly clearGrantsStatement;
   private readonly memberCountStatement;
   private readonly membersStatement;
 
-  constructor(
-    private readonly db: Database,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.insertStatement = db.prepare<[GroupRow]>('INSERT INTO access_groups (id, name, created_at, updated_at) VALUES (@id, @name, @created_at, @updated_at)');
-    this.renameStatement = db.prepare<[{ id: string; name: string; updated_at: number }]>(
-      'UPDATE access_groups SET name = @name, updated_at = @updated_at WHERE id = @id',
-    );
-    this.byIdStatement = db.prepare<[string], GroupRow>('SELECT id, name, created_at, updated_at FROM access_groups WHERE id = ?');
-    this.listStatement = db.prepare<[], GroupRow>('SELECT id, name, created_at, updated_at FROM access_groups ORDER BY name');
-    this.deleteStatement = db.prepare<[string]>('DELETE FROM access_groups WHERE id = ?');
+  constructor(db: Database, now: () => number = Date.now) {
+    super(db, 'access_groups', 'group', now);
     this.grantsStatement = db.prepare<[string], { zoneId: string; scheduleId: string | null }>(
       'SELECT zone_id AS zoneId, schedule_id AS scheduleId FROM access_grants WHERE group_id = ? ORDER BY zone_id',
     );
@@ -71,53 +50,16 @@ export class AccessGroupsRepository {
     );
   }
 
-  /** The caller checks that the zones and schedules exist (a foreign key refuses them otherwise). */
-  create(input: GroupInput): GroupRecord {
-    const at = this.now();
-    const row: GroupRow = { id: randomUUID(), name: validName('group', input.name), created_at: at, updated_at: at };
-    this.db.transaction(() => {
-      writeNamed('group', row.name, () => this.insertStatement.run(row));
-      this.writeGrants(row.id, input.grants);
-    })();
-    return this.get(row.id)!;
-  }
-
-  /** null when there is no such group. */
-  replace(id: string, input: GroupInput): GroupRecord | null {
-    const name = validName('group', input.name);
-    const found = this.db.transaction(() => {
-      const { changes } = writeNamed('group', name, () => this.renameStatement.run({ id, name, updated_at: this.now() }));
-      if (changes === 0) return false;
-      this.writeGrants(id, input.grants);
-      return true;
-    })();
-    return found ? this.get(id) : null;
-  }
-
-  get(id: string): GroupRecord | null {
-    const row = this.byIdStatement.get(id);
-    return row ? this.toRecord(row) : null;
-  }
-
-  list(): GroupRecord[] {
-    return this.listStatement.all().map((row) => this.toRecord(row));
-  }
-
-  /** False when there was no such group. */
-  delete(id: string): boolean {
-    return this.deleteStatement.run(id).changes > 0;
-  }
-
   members(id: string): GroupMember[] {
     return this.membersStatement.all(id);
   }
 
-  private writeGrants(groupId: string, grants: readonly GrantRecord[]): void {
+  protected writeParts(groupId: string, input: GroupInput): void {
     this.clearGrantsStatement.run(groupId);
-    for (const grant of grants) this.addGrantStatement.run(groupId, grant.zoneId, grant.scheduleId);
+    for (const grant of input.grants) this.addGrantStatement.run(groupId, grant.zoneId, grant.scheduleId);
   }
 
-  private toRecord(row: GroupRow): GroupRecord {
+  protected toRecord(row: NamedRow): GroupRecord {
     return {
       id: row.id,
       name: row.name,
