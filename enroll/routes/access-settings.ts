@@ -5,6 +5,7 @@ import { isValidTimeZone } from '../../access/policy/schedule.js';
 import { Check, CheckQuery, Door, DoorChanges, DoorParams, ItemsOf, Settings } from '../access-schemas.js';
 import { ApiError } from '../errors.js';
 import { ERROR_RESPONSES, SECURITY } from '../schemas.js';
+import type { StoredDoorFactors } from '../../store/access-settings-repository.js';
 import type { AccessRoutesOptions } from './access-references.js';
 import { requirePerson } from './people.js';
 
@@ -12,9 +13,9 @@ export const accessSettingsRoutes: FastifyPluginAsyncTypebox<AccessRoutesOptions
   const { site } = options;
   const tags = ['access'];
 
-  const door = (doorId: string, known: ReadonlySet<string>, factors: ReadonlyMap<string, string>) => ({
+  const door = (doorId: string, known: ReadonlySet<string>, factors: ReadonlyMap<string, StoredDoorFactors>) => ({
     doorId,
-    factors: (factors.get(doorId) ?? 'face') as 'face' | 'face+pin',
+    factors: factors.get(doorId) ?? 'face',
     zoneIds: site.zones.zonesOfDoor(doorId),
     configured: known.has(doorId),
   });
