@@ -41,6 +41,15 @@ describe('PolicyGate and PinEntry', () => {
     return { gate, pinEntry, ada };
   }
 
+  /** Ada recognised at face+pin door `vault` (PIN 7777) under these PIN limits: the held decision. */
+  async function heldAtVault(pin: { entrySeconds: number; maxAttempts: number; lockoutSeconds: number }) {
+    const { gate, pinEntry, ada } = setup();
+    fixture.settings.update({ ...fixture.settings.get(), pin });
+    fixture.settings.setDoorFactors('vault', 'face+pin');
+    await fixture.pinCheck.set(ada, '7777');
+    return { pinEntry, held: gate.apply(faceDecision(ada), camera('vault')) };
+  }
+
   it('passes identity denials and failures to acquire through untouched, even when policy would refuse', () => {
     const { gate } = setup();
     fixture.settings.update({ ...fixture.settings.get(), mode: 'enforced' });
@@ -79,20 +88,12 @@ describe('PolicyGate and PinEntry', () => {
   });
 
   it('forgets a pin_required decision after the entry time', async () => {
-    const { gate, pinEntry, ada } = setup();
-    fixture.settings.update({ ...fixture.settings.get(), pin: { entrySeconds: 10, maxAttempts: 5, lockoutSeconds: 60 } });
-    fixture.settings.setDoorFactors('vault', 'face+pin');
-    await fixture.pinCheck.set(ada, '7777');
-    const held = gate.apply(faceDecision(ada), camera('vault'));
+    const { pinEntry, held } = await heldAtVault({ entrySeconds: 10, maxAttempts: 5, lockoutSeconds: 60 });
     expect(await pinEntry.submit('vault', held.eventId, '7777', t0 + 10_001)).toEqual({ status: 'not_expected' });
   });
 
   it('answers pin_locked once the lockout starts, and ends the entry', async () => {
-    const { gate, pinEntry, ada } = setup();
-    fixture.settings.update({ ...fixture.settings.get(), pin: { entrySeconds: 30, maxAttempts: 2, lockoutSeconds: 60 } });
-    fixture.settings.setDoorFactors('vault', 'face+pin');
-    await fixture.pinCheck.set(ada, '7777');
-    const held = gate.apply(faceDecision(ada), camera('vault'));
+    const { pinEntry, held } = await heldAtVault({ entrySeconds: 30, maxAttempts: 2, lockoutSeconds: 60 });
     expect(await pinEntry.submit('vault', held.eventId, '0000', t0 + 1)).toMatchObject({ decision: { reason: 'pin_rejected' }, lockedUntil: null });
     expect(await pinEntry.submit('vault', held.eventId, '0001', t0 + 2)).toMatchObject({ decision: { reason: 'pin_locked' }, lockedUntil: t0 + 2 + 60_000 });
     expect(await pinEntry.submit('vault', held.eventId, '7777', t0 + 3)).toEqual({ status: 'not_expected' });
