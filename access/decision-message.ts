@@ -2,13 +2,27 @@
 // and kept in the audit trail. The JSON Schema in `docs/schemas/` is generated from this definition.
 import Type, { type Static } from 'typebox';
 export const OutcomeSchema = Type.Union([Type.Literal('grant'), Type.Literal('deny'), Type.Literal('unknown')], {
-  title: 'grant: matched an active enrolled person; deny: a usable face matched nobody (or an inactive person); unknown: no usable face was acquired (FTA)',
+  title: 'grant: matched an active enrolled person the access policy lets through; deny: a usable face matched nobody, an inactive person, or a person the policy refuses (see reason); unknown: no usable face was acquired (FTA)',
 });
 export type Outcome = Static<typeof OutcomeSchema>;
 
 export const DecisionReasonSchema = Type.Union(
-  [Type.Literal('match'), Type.Literal('no_match'), Type.Literal('inactive_person'), Type.Literal('no_usable_face')],
-  { title: 'Why the outcome was reached' },
+  [
+    Type.Literal('match'),
+    Type.Literal('no_match'),
+    Type.Literal('inactive_person'),
+    Type.Literal('no_usable_face'),
+    // Access policy (docs/access-policy.md): a recognised person the policy does not let through.
+    Type.Literal('not_yet_valid'),
+    Type.Literal('expired'),
+    Type.Literal('door_not_permitted'),
+    Type.Literal('outside_schedule'),
+    Type.Literal('pin_required'),
+    Type.Literal('pin_accepted'),
+    Type.Literal('pin_rejected'),
+    Type.Literal('pin_locked'),
+  ],
+  { title: 'Why the outcome was reached (docs/access-policy.md lists the policy reasons)' },
 );
 export type DecisionReason = Static<typeof DecisionReasonSchema>;
 

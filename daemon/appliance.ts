@@ -17,6 +17,7 @@ import { OutboxRepository } from '../store/outbox-repository.js';
 import { CameraWorker, doorMatching } from './camera-worker.js';
 import { DecisionSink } from '../access/decision-sink.js';
 import { Gallery } from '../access/gallery.js';
+import { SitePolicy } from '../access/policy/site-policy.js';
 import { Topics, type StatusSummary } from './mqtt/messages.js';
 import { ApplianceMetrics, type PipelineStage } from './metrics.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
@@ -38,6 +39,8 @@ export function qualityLimits(config: Config): QualityLimits {
 /** The models and gallery, without cameras or MQTT: what offline tools (enrol, embed) need. */
 export class Core {
   readonly gallery: Gallery;
+  /** Zones, groups, schedules, validity and PINs: checked after identity on every decision. */
+  readonly access: SitePolicy;
   /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
   private threshold: number;
 
@@ -51,6 +54,7 @@ export class Core {
   ) {
     this.threshold = config.matching.threshold;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
+    this.access = new SitePolicy(db);
   }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
@@ -185,7 +189,12 @@ export class Appliance {
     });
     const loadConfig = this.options.loadConfig;
     const dispatcher = createRequestDispatcher(
-      { lastDecisions: this.lastDecisions, status: () => this.status(), reloadConfig: loadConfig ? () => this.applyConfig(loadConfig()) : null },
+      {
+        lastDecisions: this.lastDecisions,
+        status: () => this.status(),
+        reloadConfig: loadConfig ? () => this.applyConfig(loadConfig()) : null,
+        pin: { entry: this.core.access.pinEntry, record: (d, c) => this.sink.record(d, c) },
+      },
       this.logger,
     );
     this.requestServer = new RequestServer(connection, this.topics, dispatcher, this.logger);
@@ -207,7 +216,8 @@ export class Appliance {
           doorMatching(this.config.matching, this.door(camera.doorId)),
           this.core.analyzer,
           this.gallery,
-          (d, c) => sink.record(d, c),
+          // Identity first (the worker's track decider), then the site's access policy.
+          (d, c) => sink.record(this.core.access.gate.apply(d, c), c),
           this.logger,
           undefined,
           onStage,
@@ -266,6 +276,11 @@ export class Appliance {
     return this.workers.some((w) => w.isStalled(now, stallMs));
   }
 
+  /** Door ids the config knows: guarded by a camera or listed under doors. */
+  private doorIds(): string[] {
+    return [...new Set([...this.config.cameras.map((c) => c.doorId), ...this.config.doors.map((d) => d.id)])].sort();
+  }
+
   private door(doorId: string): Config['doors'][number] | undefined {
     return this.config.doors.find((d) => d.id === doorId);
   }
@@ -306,6 +321,7 @@ export class Appliance {
         config: this.config.api,
         logger: this.logger,
         reembed,
+        access: { site: this.core.access, doorIds: () => this.doorIds() },
       });
       this.logger.info({ url: this.api.url }, 'enrolment API listening');
     } catch (err) {

@@ -25,6 +25,8 @@ import { DEFAULT_MAX_PHOTOS_PER_UPLOAD, facesRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { reembedRoutes } from './routes/reembed.js';
+import { accessPolicyRoutes } from './routes/access-policy.js';
+import type { AccessRoutesOptions } from './routes/access-references.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface EnrolmentApiDeps {
@@ -38,6 +40,8 @@ export interface EnrolmentApiDeps {
   readonly reembed?: ReembedJob;
   /** Most photos in one multipart upload. */
   readonly maxPhotosPerUpload?: number;
+  /** The access policy and the config's door ids; absent: no /access routes (docs/access-policy.md). */
+  readonly access?: Omit<AccessRoutesOptions, 'gallery'>;
 }
 
 /** JSON bodies (people, patches) are tiny; only the photo upload route accepts more. */
@@ -134,6 +138,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     });
     await protectedScope.register(decisionsRoutes, { decisions: gallery.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
+    if (deps.access) await protectedScope.register(accessPolicyRoutes, { ...deps.access, gallery });
   });
 
   app.addHook('onReady', async () => {

@@ -6,7 +6,7 @@ import Type, { type Static } from 'typebox';
 import { ERROR_CATALOGUE } from './errors.js';
 
 export const Id = Type.String({ format: 'uuid', description: 'Random UUID' });
-const Millis = Type.Integer({ minimum: 0, description: 'Milliseconds since the Unix epoch (UTC)' });
+export const Millis = Type.Integer({ minimum: 0, description: 'Milliseconds since the Unix epoch (UTC)' });
 
 export const ErrorBody = Type.Object(
   {

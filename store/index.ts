@@ -22,3 +22,17 @@ export { ApiKeysRepository, hashApiKey, API_KEY_PREFIX, API_KEY_ROLES, LAST_USED
 export type { ApiKeyRole, ApiKeyRecord, CreatedApiKey } from './api-keys-repository.js';
 export { OutboxRepository } from './outbox-repository.js';
 export type { MqttQos, NewOutboxMessage, OutboxMessage, EnqueueResult, OutboxOptions } from './outbox-repository.js';
+export { AccessSettingsRepository } from './access-settings-repository.js';
+export type { AccessSettingsRecord, StoredPolicyMode, StoredDoorFactors } from './access-settings-repository.js';
+export { ZonesRepository } from './zones-repository.js';
+export type { ZoneRecord, ZoneInput } from './zones-repository.js';
+export { SchedulesRepository } from './schedules-repository.js';
+export type { ScheduleRecord, ScheduleInput, StoredTimeRange, StoredWeeklyWindow } from './schedules-repository.js';
+export { HolidaysRepository } from './holidays-repository.js';
+export type { HolidayRecord } from './holidays-repository.js';
+export { AccessGroupsRepository } from './access-groups-repository.js';
+export type { GroupRecord, GroupInput, GrantRecord, GroupMember } from './access-groups-repository.js';
+export { PersonAccessRepository } from './person-access-repository.js';
+export type { ValidityRecord, DoorGrantRules } from './person-access-repository.js';
+export { PinsRepository } from './pins-repository.js';
+export type { PinRecord } from './pins-repository.js';

@@ -90,4 +90,97 @@ const initialSchema: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+// Access policy (docs/access-policy.md). Every site starts in 'open' mode, so an upgraded
+// appliance keeps granting every recognised active person at every door, as before.
+// Memberships, validity and PIN hashes cascade with the person: forgetting a person forgets them.
+const accessPolicy: Migration = {
+  version: 2,
+  name: 'access_policy',
+  up: (db) => {
+    db.exec(`
+      CREATE TABLE access_settings (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        mode                TEXT    NOT NULL CHECK (mode IN ('open', 'enforced')),
+        time_zone           TEXT    NOT NULL,
+        pin_entry_seconds   INTEGER NOT NULL,
+        pin_max_attempts    INTEGER NOT NULL,
+        pin_lockout_seconds INTEGER NOT NULL,
+        updated_at          INTEGER NOT NULL
+      );
+      INSERT INTO access_settings VALUES (1, 'open', 'UTC', 30, 5, 300, 0);
+
+      CREATE TABLE access_doors (
+        door_id TEXT PRIMARY KEY NOT NULL,
+        factors TEXT NOT NULL CHECK (factors IN ('face', 'face+pin'))
+      );
+
+      CREATE TABLE access_zones (
+        id         TEXT    PRIMARY KEY NOT NULL,
+        name       TEXT    NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE access_zone_doors (
+        zone_id TEXT NOT NULL REFERENCES access_zones (id) ON DELETE CASCADE,
+        door_id TEXT NOT NULL,
+        PRIMARY KEY (zone_id, door_id)
+      );
+      CREATE INDEX access_zone_doors_by_door ON access_zone_doors (door_id);
+
+      -- windows and holiday_windows are JSON: they are always read and written whole.
+      CREATE TABLE access_schedules (
+        id              TEXT    PRIMARY KEY NOT NULL,
+        name            TEXT    NOT NULL UNIQUE,
+        windows         TEXT    NOT NULL CHECK (json_valid(windows)),
+        holiday_windows TEXT    CHECK (holiday_windows IS NULL OR json_valid(holiday_windows)),
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL
+      );
+
+      CREATE TABLE access_holidays (
+        date TEXT PRIMARY KEY NOT NULL CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+        name TEXT NOT NULL
+      );
+
+      CREATE TABLE access_groups (
+        id         TEXT    PRIMARY KEY NOT NULL,
+        name       TEXT    NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- RESTRICT on the schedule: removing a schedule in use must be a decision, not a side effect.
+      CREATE TABLE access_grants (
+        group_id    TEXT NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+        zone_id     TEXT NOT NULL REFERENCES access_zones (id) ON DELETE CASCADE,
+        schedule_id TEXT REFERENCES access_schedules (id) ON DELETE RESTRICT,
+        PRIMARY KEY (group_id, zone_id)
+      );
+      CREATE INDEX access_grants_by_zone ON access_grants (zone_id);
+      CREATE INDEX access_grants_by_schedule ON access_grants (schedule_id);
+
+      CREATE TABLE access_memberships (
+        person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        group_id  TEXT NOT NULL REFERENCES access_groups (id) ON DELETE CASCADE,
+        PRIMARY KEY (person_id, group_id)
+      );
+      CREATE INDEX access_memberships_by_group ON access_memberships (group_id);
+
+      CREATE TABLE access_validity (
+        person_id   TEXT    PRIMARY KEY NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        valid_from  INTEGER,
+        valid_until INTEGER,
+        CHECK (valid_from IS NULL OR valid_until IS NULL OR valid_until > valid_from)
+      );
+
+      CREATE TABLE access_pins (
+        person_id       TEXT    PRIMARY KEY NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+        hash            TEXT    NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until    INTEGER,
+        updated_at      INTEGER NOT NULL
+      );
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, accessPolicy];

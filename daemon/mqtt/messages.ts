@@ -30,6 +30,16 @@ export const ReloadConfigRequestSchema = Type.Object(
   { additionalProperties: false, title: 'Re-read the config file and apply what can be applied without a restart' },
 );
 
+export const PinRequestSchema = Type.Object(
+  {
+    transaction: Transaction,
+    doorId: DoorId,
+    eventId: Type.String({ title: 'eventId of the pin_required decision the PIN answers', minLength: 1, maxLength: 64 }),
+    pin: Type.String({ title: 'The PIN typed on the door keypad: 4 to 12 digits', pattern: '^[0-9]{4,12}$' }),
+  },
+  { additionalProperties: false, title: 'A face+pin door sends the PIN typed after a pin_required decision (docs/access-policy.md)' },
+);
+
 export const RequestErrorCodeSchema = Type.Union(
   [
     Type.Literal('payload_too_large'),
@@ -39,6 +49,7 @@ export const RequestErrorCodeSchema = Type.Union(
     Type.Literal('unknown_request'),
     Type.Literal('config_unavailable'),
     Type.Literal('config_invalid'),
+    Type.Literal('pin_not_expected'),
     Type.Literal('internal_error'),
   ],
   { title: 'Stable error code' },
@@ -153,11 +164,24 @@ export const LastDecisionResultSchema = Type.Union([DecisionMessageSchema, Type.
   title: 'The last decision for the door, or null when there is none that has not expired',
 });
 
+export const PinResultSchema = Type.Object(
+  {
+    eventId: Type.String({ title: 'Id of the new decision, also published on the door topic' }),
+    outcome: Type.Union([Type.Literal('grant'), Type.Literal('deny')]),
+    reason: Type.Union([Type.Literal('pin_accepted'), Type.Literal('pin_rejected'), Type.Literal('pin_locked')]),
+    personId: Type.String(),
+    lockedUntil: IsoOrNull('While locked out: when PINs are checked again'),
+  },
+  { additionalProperties: false, title: 'What the PIN decided' },
+);
+export type PinResult = Static<typeof PinResultSchema>;
+
 /** Every request the appliance answers: its parameters and the `data` of a successful response. */
 export const REQUESTS = {
   'last-decision': { request: LastDecisionRequestSchema, data: LastDecisionResultSchema },
   status: { request: StatusRequestSchema, data: StatusSummarySchema },
   'reload-config': { request: ReloadConfigRequestSchema, data: ReloadConfigResultSchema },
+  pin: { request: PinRequestSchema, data: PinResultSchema },
 } as const;
 export type RequestName = keyof typeof REQUESTS;
 export const REQUEST_NAMES = Object.keys(REQUESTS) as RequestName[];

@@ -42,7 +42,8 @@ describe('openDatabase', () => {
       .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['api_keys', 'decisions', 'faces', 'outbox', 'people', 'schema_migrations', 'templates']);
+    const accessPolicy = ['access_doors', 'access_grants', 'access_groups', 'access_holidays', 'access_memberships', 'access_pins', 'access_schedules', 'access_settings', 'access_validity', 'access_zone_doors', 'access_zones'];
+    expect(tables).toEqual([...accessPolicy, 'api_keys', 'decisions', 'faces', 'outbox', 'people', 'schema_migrations', 'templates']);
     expect(currentSchemaVersion(db)).toBe(latestVersion(MIGRATIONS));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
