@@ -325,6 +325,8 @@ export class Appliance {
 
   /** Like metrics, a busy port or unreadable certificate is logged and the doors keep working. */
   private async startApi(reembed: ReembedJob): Promise<void> {
+    const consoleRoot = this.options.consoleRoot === undefined ? findConsoleRoot() : this.options.consoleRoot;
+    if (consoleRoot === null) this.logger.warn('the browser console is not built (npm run build): the API runs without it');
     try {
       this.api = await startEnrolmentApi({
         gallery: this.gallery,
@@ -334,7 +336,7 @@ export class Appliance {
         logger: this.logger,
         reembed,
         console: {
-          root: this.options.consoleRoot === undefined ? findConsoleRoot() : this.options.consoleRoot,
+          root: consoleRoot,
           decisions: { subscribe: (listener) => this.sink.onDecision(listener) },
           health: { status: () => this.status(), recentErrors: () => this.options.recentErrors?.list() ?? [] },
           thresholds: new ThresholdConsole({
