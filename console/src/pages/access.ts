@@ -39,6 +39,7 @@ interface Door {
 interface Settings {
   mode: 'open' | 'enforced';
   timeZone: string;
+  pin: { entrySeconds: number; maxAttempts: number; lockoutSeconds: number };
 }
 
 const minutes = (hhmm: string): number => {
@@ -114,6 +115,7 @@ export function accessPage(main: HTMLElement): void {
     replace(
       body,
       h('p', { 'data-mode': settings.mode }, settings.mode === 'open' ? `Mode: open — zones, groups and schedules are not checked (validity and PIN doors are). Time zone ${settings.timeZone}.` : `Mode: enforced — a door is opened only for members of a group that grants it now. Time zone ${settings.timeZone}.`),
+      canChange() ? settingsForm(settings, () => void load()) : null,
       h('section', { class: 'card', 'aria-labelledby': 'zones-title' }, h('h2', { id: 'zones-title' }, 'Zones'), zones.length ? h('ul', {}, ...zones.map((z) => h('li', {}, `${z.name}: ${z.doorIds.join(', ') || 'no doors'}`))) : h('p', {}, 'No zones.'), canChange() ? zoneForm(doors, () => void load()) : null),
       h('section', { class: 'card', 'aria-labelledby': 'schedules-title' }, h('h2', { id: 'schedules-title' }, 'Schedules'), ...schedules.map(weekGrid), schedules.length ? null : h('p', {}, 'No schedules.'), canChange() ? scheduleForm(() => void load()) : null),
       h('section', { class: 'card', 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Access groups'), groups.length ? h('ul', {}, ...groups.map((g) => h('li', { 'data-group': g.name }, `${g.name} (${g.memberCount} members): ${g.grants.map((gr) => `${zoneName(gr.zoneId)} ${scheduleName(gr.scheduleId)}`).join('; ') || 'grants nothing'}`))) : h('p', {}, 'No groups.'), canChange() ? groupForm(zones, schedules, () => void load()) : null),
@@ -183,5 +185,15 @@ function groupForm(zones: Zone[], schedules: Schedule[], done: () => void): HTML
   const status = statusLine();
   const form = h('form', { class: 'inline-form' }, h('h3', {}, 'New access group'), field('Group name', name), field('Zone', zone), field('Schedule', schedule), h('button', { type: 'submit', disabled: zones.length === 0 }, 'Create group'), status);
   submitting(form, status, () => request('POST', '/access/groups', { name: name.value.trim(), grants: [{ zoneId: zone.value, scheduleId: schedule.value || null }] }), done);
+  return form;
+}
+
+function settingsForm(settings: Settings, done: () => void): HTMLFormElement {
+  const mode = h('select', {}, h('option', { value: 'open', selected: settings.mode === 'open' }, 'open: recognised people pass every door'), h('option', { value: 'enforced', selected: settings.mode === 'enforced' }, 'enforced: only as groups and schedules allow'));
+  const zone = h('input', { type: 'text', required: true, value: settings.timeZone, autocomplete: 'off', spellcheck: 'false' });
+  const status = statusLine();
+  const form = h('form', { class: 'card', 'aria-labelledby': 'settings-title' }, h('h2', { id: 'settings-title' }, 'Policy settings'), field('Mode', mode), field('Site time zone (IANA)', zone, 'e.g. Europe/Berlin; schedules are read in this zone'), h('button', { type: 'submit' }, 'Save settings'), status);
+  // PUT replaces the whole settings resource: the PIN limits go back unchanged.
+  submitting(form, status, () => request('PUT', '/access/settings', { ...settings, mode: mode.value, timeZone: zone.value.trim() }), done);
   return form;
 }

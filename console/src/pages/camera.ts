@@ -46,6 +46,7 @@ export function cameraCapture(upload: (photo: Blob) => Promise<void>): { element
     canvas.height = video.videoHeight;
     canvas.getContext('2d')!.drawImage(video, 0, 0);
     stop();
+    status.textContent = 'Photo taken.';
     canvas.toBlob((blob) => {
       if (blob) void upload(blob);
       else status.textContent = 'The camera gave no picture.';

@@ -4,6 +4,7 @@ import { canChange, describe, request, ApiFailure } from '../api.js';
 import { field, h, replace, statusLine } from '../dom.js';
 import { dateTime } from '../format.js';
 import { cameraCapture } from './camera.js';
+import { personAccessSection } from './person-access.js';
 
 export interface Person {
   id: string;
@@ -62,6 +63,8 @@ function uploadVerdicts(outcome: { results: PhotoResult[] } | ApiFailure, label:
 
 export function peoplePage(main: HTMLElement): () => void {
   const status = statusLine();
+  /** What the last change did (created, deleted), kept apart from the list's count. */
+  const notice = statusLine();
   const search = h('input', { type: 'search', name: 'q', autocomplete: 'off' });
   const list = h('tbody');
   const detail = h('section', { class: 'card person-detail', 'aria-label': 'Selected person', hidden: true });
@@ -98,11 +101,15 @@ export function peoplePage(main: HTMLElement): () => void {
       return;
     }
     const results = h('ul', { class: 'verdicts', 'aria-live': 'polite' });
-    const facesList = h(
-      'ul',
-      { class: 'faces' },
-      ...faces.map((f) => h('li', {}, `Photo of ${dateTime(f.createdAt)}: ${qualityVerdict(f.quality)}${f.matchable ? '' : ' (waiting for re-embedding)'}`)),
-    );
+    const facesList = h('ul', { class: 'faces' });
+    const showFaces = (items: Face[]): void =>
+      replace(
+        facesList,
+        ...(items.length
+          ? items.map((f) => h('li', {}, `Photo of ${dateTime(f.createdAt)}: ${qualityVerdict(f.quality)}${f.matchable ? '' : ' (waiting for re-embedding)'}`))
+          : [h('li', {}, 'No reference photo yet: this person cannot be recognised.')]),
+      );
+    showFaces(faces);
     const upload = async (body: FormData | Blob, label: string): Promise<void> => {
       results.prepend(h('li', {}, `${label}: uploading…`));
       let outcome: { results: PhotoResult[] } | ApiFailure;
@@ -115,8 +122,7 @@ export function peoplePage(main: HTMLElement): () => void {
       results.firstChild?.remove();
       results.prepend(...uploadVerdicts(outcome, label));
       await load();
-      const refreshed = (await request<{ items: Face[] }>('GET', `/people/${id}/faces`)).items;
-      replace(facesList, ...refreshed.map((f) => h('li', {}, `Photo of ${dateTime(f.createdAt)}: ${qualityVerdict(f.quality)}`)));
+      showFaces((await request<{ items: Face[] }>('GET', `/people/${id}/faces`)).items);
     };
 
     const changes: Node[] = [];
@@ -136,7 +142,7 @@ export function peoplePage(main: HTMLElement): () => void {
       remove.addEventListener('click', () => confirmDelete(person, async () => {
         await request('DELETE', `/people/${id}`);
         detail.hidden = true;
-        status.textContent = `${person.displayName} was deleted.`;
+        notice.textContent = `${person.displayName} was deleted.`;
         await load();
       }));
       changes.push(uploadForm, camera.element, remove);
@@ -146,9 +152,11 @@ export function peoplePage(main: HTMLElement): () => void {
       h('h2', {}, person.displayName),
       h('p', {}, `External id: ${person.externalId ?? '–'} · ${person.active ? 'active' : 'inactive'} · enrolled ${dateTime(person.createdAt)}`),
       h('h3', {}, 'Reference photos'),
-      faces.length ? facesList : h('p', {}, 'No reference photo yet: this person cannot be recognised.'),
+      facesList,
       results,
-      ...changes,
+      ...changes.slice(0, 2),
+      personAccessSection(id),
+      ...changes.slice(2),
     );
     detail.hidden = false;
   };
@@ -169,6 +177,7 @@ export function peoplePage(main: HTMLElement): () => void {
     h('h1', { id: 'page-title' }, 'People'),
     searchForm,
     status,
+    notice,
     h('table', {}, h('caption', { class: 'visually-hidden' }, 'Enrolled people'), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'External id'), h('th', { scope: 'col' }, 'Photos'), h('th', { scope: 'col' }, 'State'))), list),
     detail,
     createSection,

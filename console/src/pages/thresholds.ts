@@ -52,7 +52,8 @@ function plot(svg: string | null, alt: string, missing: string): HTMLElement {
 export function thresholdsPage(main: HTMLElement): void {
   const status = statusLine();
   const body = h('div');
-  replace(main, h('h1', { id: 'page-title' }, 'Thresholds'), status, body);
+  // The form stays put while the view above it is redrawn, so its outcome and warnings remain.
+  replace(main, h('h1', { id: 'page-title' }, 'Thresholds'), status, body, calibrateForm(() => void load()));
 
   const render = (view: ThresholdView): void => {
     const op = view.operatingPoint;
@@ -85,7 +86,7 @@ export function thresholdsPage(main: HTMLElement): void {
         { class: 'card', 'aria-labelledby': 'record-title' },
         h('h2', { id: 'record-title' }, 'Calibration record'),
         record
-          ? rows(Object.entries(record).map(([k, v]) => [k, k === 'calibratedAt' && typeof v === 'string' ? dateTime(v) : typeof v === 'number' && v < 0.01 && v > 0 ? rate(v) : String(v)]))
+          ? rows(Object.entries(record).map(([k, v]) => [k, k === 'calibratedAt' && typeof v === 'string' ? dateTime(v) : typeof v === 'number' && !Number.isInteger(v) && k !== 'threshold' ? rate(v) : String(v)]))
           : h('p', {}, 'The threshold was never calibrated on this appliance (it is the model default).'),
       ),
       h(
@@ -95,7 +96,6 @@ export function thresholdsPage(main: HTMLElement): void {
         plot(view.plots.roc, 'ROC: true accept rate against false match rate, on the enrolled templates', 'No ROC: it needs both genuine pairs (two photos of one person) and impostor pairs (two people).'),
         plot(view.plots.histogram, 'Histogram of genuine and impostor scores, with the threshold', 'No histogram: the gallery holds no pair of templates yet.'),
       ),
-      calibrateForm(n, () => void load()),
     );
   };
 
@@ -109,8 +109,8 @@ export function thresholdsPage(main: HTMLElement): void {
   void load();
 }
 
-function calibrateForm(gallerySize: number, applied: () => void): HTMLElement {
-  const kind = h('select', { name: 'kind' }, h('option', { value: 'targetFmr' }, 'FMR per comparison'), h('option', { value: 'targetFpir' }, `FPIR per search (gallery of ${gallerySize})`));
+function calibrateForm(applied: () => void): HTMLElement {
+  const kind = h('select', { name: 'kind' }, h('option', { value: 'targetFmr' }, 'FMR per comparison'), h('option', { value: 'targetFpir' }, 'FPIR per search over the current gallery'));
   const value = h('input', { type: 'number', name: 'target', min: '0.000001', max: '0.5', step: 'any', required: true, value: '0.001', inputmode: 'decimal' });
   const preview = h('button', { type: 'submit', class: 'secondary' }, 'Preview');
   const apply = h('button', { type: 'button', disabled: !canChange() }, 'Apply new threshold');
