@@ -207,7 +207,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     const since = Date.now();
 
     await go('#/live', 'Live');
-    // Before the policy the side door granted them too: a deny there is the policy at work.
+    // With the policy enforced the side door denies them as known but not permitted.
     const denied = page.locator('section[data-door="side"] li.decision.deny[data-reason="door_not_permitted"]');
     await denied.first().waitFor({ timeout: DECISION_TIMEOUT });
     expect(await denied.first().textContent()).toContain(NAME);
@@ -219,7 +219,10 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
         items: { outcome: string; personId: string | null; payload: { reason?: string } }[];
       }).items;
     await expect
-      .poll(async () => (await decisionsSince('side')).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload.reason === 'door_not_permitted'))
+      .poll(async () => (await decisionsSince('side')).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload.reason === 'door_not_permitted'), {
+        timeout: DECISION_TIMEOUT,
+        interval: 1000,
+      })
       .toBe(true);
     await expect.poll(async () => (await decisionsSince('front')).some((d) => d.outcome === 'grant' && d.personId === personId), { timeout: DECISION_TIMEOUT, interval: 1000 }).toBe(true);
   }, 2 * DECISION_TIMEOUT + 30_000);
