@@ -17,7 +17,7 @@ import type { Gallery } from '../access/gallery.js';
 import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
-import { protectRoutes } from './auth.js';
+import { FailureLimiter, protectRoutes } from './auth.js';
 import { liveRoutes } from './console/live-routes.js';
 import type { ApplianceHealth, DecisionFeed, ThresholdControl } from './console/ports.js';
 import { sessionRoutes } from './console/session-routes.js';
@@ -116,6 +116,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   app.register(rateLimit, { global: false });
   app.register(cookie);
   const sessions = new SessionStore({ ttlMs: config.sessionMinutes * 60_000 });
+  const failures = new FailureLimiter(config.authFailureLimitPerMinute);
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -144,7 +145,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     await publicScope.register(sessionRoutes, {
       apiKeys,
       sessions,
-      failureLimitPerMinute: config.authFailureLimitPerMinute,
+      failures,
       secure: config.tls !== undefined,
     });
   });
@@ -152,7 +153,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   if (site) app.register(consoleSite, { root: site });
 
   app.register(async (protectedScope) => {
-    protectRoutes(protectedScope, { apiKeys, sessions, failureLimitPerMinute: config.authFailureLimitPerMinute });
+    protectRoutes(protectedScope, { apiKeys, sessions, failures });
     await protectedScope.register(peopleRoutes, { gallery });
     await protectedScope.register(facesRoutes, {
       gallery,

@@ -33,40 +33,50 @@ export interface AuthOptions {
   readonly apiKeys: Pick<ApiKeysRepository, 'authenticate' | 'get'>;
   /** Console sessions; absent: header keys only. */
   readonly sessions?: SessionStore;
-  /** Failed authentications per client address per minute before requests get 429. */
-  readonly failureLimitPerMinute: number;
+  /** Failed authentications per client address per minute before requests get 429 (a number: a counter of its own). */
+  readonly failures: FailureLimiter | number;
 }
 
 const FAILURE_WINDOW_MS = 60_000;
 
-export interface FailureLimiter {
-  /** Throws rate_limited once the address has used up its failures in the window. */
-  refuseIfExceeded(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  count(request: FastifyRequest): Promise<void>;
-}
-
 /**
- * Counts only failures: a peek before authenticating, an increment after a failed one, as
- * @fastify/rate-limit documents for login endpoints. Keyed by the socket address, and shared by
- * every scope that authenticates (the same key: header failures and sign-in failures add up).
+ * Failed authentications per client address, counted once for the whole API: a guess at a key
+ * in a header and a guess at the console's sign-in add up. Counts only failures: a peek before
+ * authenticating, an increment after a failed one, as @fastify/rate-limit documents for login
+ * endpoints. Keyed by the socket address. Each scope that authenticates binds it; the first
+ * binding makes the one counter (every createRateLimit call has a store of its own).
  */
-export function failureLimiter(scope: FastifyInstance, perMinute: number): FailureLimiter {
-  const limit = scope.createRateLimit({ max: perMinute, timeWindow: FAILURE_WINDOW_MS, keyGenerator: (request) => `auth-failure:${request.ip}` });
-  return {
-    async refuseIfExceeded(request, reply) {
-      const status = await limit(request, { increment: false });
-      // After `max` failures in the window every request from the address is refused: a peek
-      // reports `remaining` 0 once the limit is reached, `isExceeded` only past it.
-      if (!status.isAllowed && (status.isExceeded || status.remaining <= 0)) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(status.ttl / 1000));
-        reply.header('retry-after', String(retryAfterSeconds));
-        throw new ApiError('rate_limited', 'Too many failed authentications from this address', { retryAfterSeconds });
-      }
-    },
-    async count(request) {
-      await limit(request);
-    },
-  };
+export class FailureLimiter {
+  private limit: ReturnType<FastifyInstance['createRateLimit']> | null = null;
+
+  constructor(private readonly perMinute: number) {}
+
+  /** Needs @fastify/rate-limit registered on a parent of `scope`. */
+  bind(scope: FastifyInstance): this {
+    this.limit ??= scope.createRateLimit({ max: this.perMinute, timeWindow: FAILURE_WINDOW_MS, keyGenerator: (request) => `auth-failure:${request.ip}` });
+    return this;
+  }
+
+  /** Throws rate_limited once the address has used up its failures in the window. */
+  async refuseIfExceeded(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const status = await this.bound()(request, { increment: false });
+    // After `max` failures in the window every request from the address is refused: a peek
+    // reports `remaining` 0 once the limit is reached, `isExceeded` only past it.
+    if (!status.isAllowed && (status.isExceeded || status.remaining <= 0)) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(status.ttl / 1000));
+      reply.header('retry-after', String(retryAfterSeconds));
+      throw new ApiError('rate_limited', 'Too many failed authentications from this address', { retryAfterSeconds });
+    }
+  }
+
+  async count(request: FastifyRequest): Promise<void> {
+    await this.bound()(request);
+  }
+
+  private bound(): NonNullable<FailureLimiter['limit']> {
+    if (!this.limit) throw new Error('FailureLimiter used before bind()');
+    return this.limit;
+  }
 }
 
 /** The key presented as `Authorization: Bearer <key>` or `X-API-Key: <key>`, if any. */
@@ -85,7 +95,7 @@ export function presentedKey(request: FastifyRequest): string | null {
  * routes, require a key. Needs @fastify/rate-limit registered on a parent (for createRateLimit).
  */
 export function protectRoutes(scope: FastifyInstance, options: AuthOptions): void {
-  const failures = failureLimiter(scope, options.failureLimitPerMinute);
+  const failures = (typeof options.failures === 'number' ? new FailureLimiter(options.failures) : options.failures).bind(scope);
 
   scope.addHook('onRoute', (route) => {
     const access = route.config?.access;

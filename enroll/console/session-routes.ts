@@ -1,12 +1,12 @@
 // Console sign-in and sign-out. POST /session trades an API key for a session cookie
 // (HttpOnly, SameSite=Strict, Secure under TLS) and hands the session's CSRF token to the page;
 // GET /session tells a reloaded page who it is and gives the token again; DELETE /session signs
-// out. Failed sign-ins count against the same per-address limit as failed API keys.
+// out. Failed sign-ins count against the same per-address limit as failed API keys (one counter).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ApiKeysRepository } from '../../store/api-keys-repository.js';
-import { CSRF_HEADER, failureLimiter, SESSION_COOKIE, sessionCookie } from '../auth.js';
+import { CSRF_HEADER, SESSION_COOKIE, sessionCookie, type FailureLimiter } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { ERROR_RESPONSES } from '../schemas.js';
 import { sameToken, type Session, type SessionStore } from './sessions.js';
@@ -14,7 +14,8 @@ import { sameToken, type Session, type SessionStore } from './sessions.js';
 export interface SessionRoutesOptions {
   readonly apiKeys: Pick<ApiKeysRepository, 'authenticate' | 'get'>;
   readonly sessions: SessionStore;
-  readonly failureLimitPerMinute: number;
+  /** The API's one failure counter, shared with header-key authentication. */
+  readonly failures: FailureLimiter;
   /** Cookies get `Secure` when the API serves HTTPS. */
   readonly secure: boolean;
 }
@@ -33,7 +34,7 @@ export const SessionView = Type.Object(
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, options) => {
   const { apiKeys, sessions } = options;
-  const failures = failureLimiter(app, options.failureLimitPerMinute);
+  const failures = options.failures.bind(app);
   const tags = ['console'];
 
   const view = (session: Session) => {

@@ -114,7 +114,7 @@ describe('authentication and roles', () => {
     const app = Fastify();
     await app.register(rateLimit, { global: false });
     app.register(async (scope) => {
-      protectRoutes(scope, { apiKeys: t.apiKeys, failureLimitPerMinute: 5 });
+      protectRoutes(scope, { apiKeys: t.apiKeys, failures: 5 });
       scope.get('/forgotten', async () => 'open');
     });
     await expect(app.ready()).rejects.toThrow(/GET \/forgotten declares no access level/);

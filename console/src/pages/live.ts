@@ -96,7 +96,13 @@ export function livePage(main: HTMLElement): () => void {
   };
 
   request<{ items: AuditRow[] }>('GET', '/decisions?limit=50')
-    .then((page) => page.items.reverse().forEach((row) => show(fromAudit(row))))
+    .then(async (page) => {
+      // Audit rows carry the person id only; the stream carries names. A deleted person stays an id.
+      const ids = [...new Set(page.items.flatMap((row) => (row.personId ? [row.personId] : [])))];
+      const names = new Map<string, string>();
+      await Promise.all(ids.map((id) => request<{ displayName: string }>('GET', `/people/${id}`).then((p) => names.set(id, p.displayName), () => undefined)));
+      page.items.reverse().forEach((row) => show({ ...fromAudit(row), personName: row.personId ? (names.get(row.personId) ?? null) : null }));
+    })
     .catch((err: unknown) => (status.textContent = `Could not load recent decisions: ${describe(err)}`));
   request<{ status: { cameras?: { doorId: string }[] } }>('GET', '/status')
     .then((health) => health.status.cameras?.forEach((c) => door(c.doorId)))

@@ -8,6 +8,7 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailureLimiter } from '../../../enroll/auth.js';
 import { sessionRoutes } from '../../../enroll/console/session-routes.js';
 import { SessionStore } from '../../../enroll/console/sessions.js';
 import { bearer, buildApi, openTestCore, rowCounts, type TestCore } from '../helpers.js';
@@ -59,6 +60,20 @@ describe('console sign-in', () => {
     expect(bad.json().error.code).toBe('unauthorized');
     const empty = await app.inject({ method: 'POST', url: '/session', payload: { apiKey: '' } });
     expect(empty.statusCode).toBe(400);
+  });
+
+  it('shares the failure limit with header keys: guessing through either door adds up', async () => {
+    const strict = buildApi(t, { config: { ...t.core.config.api, authFailureLimitPerMinute: 3 }, console: { root: null } });
+    try {
+      for (const key of ['mgk_a', 'mgk_b']) expect((await strict.inject({ method: 'GET', url: '/people', headers: bearer(key) })).statusCode).toBe(401);
+      expect((await strict.inject({ method: 'POST', url: '/session', payload: { apiKey: 'mgk_c' } })).statusCode).toBe(401);
+      const blocked = await strict.inject({ method: 'POST', url: '/session', payload: { apiKey: t.admin } });
+      expect(blocked.statusCode).toBe(429);
+      expect(blocked.headers['set-cookie']).toBeUndefined();
+      expect((await strict.inject({ method: 'GET', url: '/people', headers: bearer(t.admin) })).statusCode).toBe(429);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('GET /session restores a reloaded page; without a cookie it is 401', async () => {
@@ -150,7 +165,7 @@ describe('under TLS', () => {
     const bare = Fastify();
     await bare.register(rateLimit, { global: false });
     await bare.register(cookie);
-    await bare.register(sessionRoutes, { apiKeys: t.apiKeys, sessions: new SessionStore({ ttlMs: 60_000 }), failureLimitPerMinute: 10, secure: true });
+    await bare.register(sessionRoutes, { apiKeys: t.apiKeys, sessions: new SessionStore({ ttlMs: 60_000 }), failures: new FailureLimiter(10), secure: true });
     const response = await bare.inject({ method: 'POST', url: '/session', payload: { apiKey: t.admin } });
     expect(response.statusCode).toBe(200);
     expect(String(response.headers['set-cookie'])).toMatch(/; Secure/);
