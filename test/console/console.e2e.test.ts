@@ -54,9 +54,13 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     mkdirSync(SCREENSHOTS, { recursive: true });
     await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   };
-  /** Nothing sticks out sideways at tablet width. */
+  /** Nothing sticks out sideways at tablet width, and every control has a label. */
   const fitsTablet = async (p: Page): Promise<void> => {
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
+    const unlabelled = await p
+      .locator('input, select, textarea')
+      .evaluateAll((controls) => controls.filter((c) => !(c as HTMLInputElement).labels?.length && !c.getAttribute('aria-label')).map((c) => c.outerHTML));
+    expect(unlabelled).toEqual([]);
   };
   const go = async (hash: string, title: string): Promise<void> => {
     await page.getByRole('link', { name: title }).click();
@@ -140,8 +144,22 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
 
-    await key.fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard alone: the key field has the focus, Enter submits.
+    await key.fill('');
+    await page.keyboard.type(adminKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
+    // The first Tab reaches the skip link, the next ones the page links in order.
+    const focused = () => page.evaluate(() => document.activeElement?.textContent);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Live');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('People');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+    await page.goto(url('#/live'));
     await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
     const [cookie] = await admin.cookies();
     expect(cookie).toMatchObject({ name: 'mg_session', httpOnly: true, sameSite: 'Strict' });
