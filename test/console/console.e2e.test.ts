@@ -215,6 +215,18 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Around now' });
     await page.getByRole('button', { name: 'Create group' }).click();
     await page.locator('li[data-group="Front staff"]').waitFor();
+
+    // A holiday far from today (it must not close the window this test relies on): added, then removed.
+    await page.getByLabel('Date').fill('2031-12-25');
+    await page.getByLabel('Holiday name').fill('Christmas Day');
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await page.locator('li[data-holiday="2031-12-25"]').filter({ hasText: 'Christmas Day' }).waitFor();
+    await page.getByLabel('Date').fill('2031-12-26');
+    await page.getByLabel('Holiday name').fill('Boxing Day');
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await page.getByRole('button', { name: 'Remove holiday Boxing Day on 2031-12-26' }).click();
+    await expect.poll(() => page.locator('li[data-holiday="2031-12-26"]').count()).toBe(0);
+    await fitsTablet(page);
     await shoot(page, 'access');
 
     await go('#/people', 'People');

@@ -36,6 +36,10 @@ interface Door {
   zoneIds: string[];
   configured: boolean;
 }
+interface Holiday {
+  date: string;
+  name: string;
+}
 interface Settings {
   mode: 'open' | 'enforced';
   timeZone: string;
@@ -94,14 +98,15 @@ export function accessPage(main: HTMLElement): void {
   replace(main, h('h1', { id: 'page-title' }, 'Access'), status, body);
 
   const load = async (): Promise<void> => {
-    let settings: Settings, doors: Door[], zones: Zone[], schedules: Schedule[], groups: Group[];
+    let settings: Settings, doors: Door[], zones: Zone[], schedules: Schedule[], groups: Group[], holidays: Holiday[];
     try {
-      [settings, doors, zones, schedules, groups] = await Promise.all([
+      [settings, doors, zones, schedules, groups, holidays] = await Promise.all([
         request<Settings>('GET', '/access/settings'),
         request<{ items: Door[] }>('GET', '/access/doors').then((r) => r.items),
         request<{ items: Zone[] }>('GET', '/access/zones').then((r) => r.items),
         request<{ items: Schedule[] }>('GET', '/access/schedules').then((r) => r.items),
         request<{ items: Group[] }>('GET', '/access/groups').then((r) => r.items),
+        request<{ items: Holiday[] }>('GET', '/access/holidays').then((r) => r.items),
       ]);
     } catch (err) {
       status.textContent =
@@ -118,6 +123,7 @@ export function accessPage(main: HTMLElement): void {
       canChange() ? settingsForm(settings, () => void load()) : null,
       h('section', { class: 'card', 'aria-labelledby': 'zones-title' }, h('h2', { id: 'zones-title' }, 'Zones'), zones.length ? h('ul', {}, ...zones.map((z) => h('li', {}, `${z.name}: ${z.doorIds.join(', ') || 'no doors'}`))) : h('p', {}, 'No zones.'), canChange() ? zoneForm(doors, () => void load()) : null),
       h('section', { class: 'card', 'aria-labelledby': 'schedules-title' }, h('h2', { id: 'schedules-title' }, 'Schedules'), ...schedules.map(weekGrid), schedules.length ? null : h('p', {}, 'No schedules.'), canChange() ? scheduleForm(() => void load()) : null),
+      holidaysSection(holidays, () => void load()),
       h('section', { class: 'card', 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Access groups'), groups.length ? h('ul', {}, ...groups.map((g) => h('li', { 'data-group': g.name }, `${g.name} (${g.memberCount} members): ${g.grants.map((gr) => `${zoneName(gr.zoneId)} ${scheduleName(gr.scheduleId)}`).join('; ') || 'grants nothing'}`))) : h('p', {}, 'No groups.'), canChange() ? groupForm(zones, schedules, () => void load()) : null),
     );
   };
@@ -196,4 +202,26 @@ function settingsForm(settings: Settings, done: () => void): HTMLFormElement {
   // PUT replaces the whole settings resource: the PIN limits go back unchanged.
   submitting(form, status, () => request('PUT', '/access/settings', { ...settings, mode: mode.value, timeZone: zone.value.trim() }), done);
   return form;
+}
+
+/** Site-wide public holidays: schedules say what happens on them (docs/access-policy.md). */
+function holidaysSection(holidays: Holiday[], done: () => void): HTMLElement {
+  const status = statusLine();
+  const items = holidays.map((d) => {
+    const remove = h('button', { type: 'button', class: 'secondary', 'aria-label': `Remove holiday ${d.name} on ${d.date}` }, 'Remove');
+    remove.addEventListener('click', () => {
+      request('DELETE', `/access/holidays/${d.date}`)
+        .then(done)
+        .catch((err: unknown) => (status.textContent = `Not removed: ${describe(err)}`));
+    });
+    return h('li', { 'data-holiday': d.date }, `${d.date} ${d.name} `, canChange() ? remove : null);
+  });
+  let form: HTMLFormElement | null = null;
+  if (canChange()) {
+    const date = h('input', { type: 'date', required: true });
+    const name = h('input', { type: 'text', required: true, maxlength: 100 });
+    form = h('form', { class: 'inline-form' }, h('h3', {}, 'Add a holiday'), field('Date', date), field('Holiday name', name), h('button', { type: 'submit' }, 'Add holiday'));
+    submitting(form, status, () => request('PUT', `/access/holidays/${date.value}`, { name: name.value.trim() }), done);
+  }
+  return h('section', { class: 'card', 'aria-labelledby': 'holidays-title' }, h('h2', { id: 'holidays-title' }, 'Public holidays'), items.length ? h('ul', {}, ...items) : h('p', {}, 'No holidays.'), form, status);
 }
