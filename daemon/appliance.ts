@@ -29,6 +29,11 @@ import { readTlsMaterial } from './mqtt/tls-material.js';
 import { createRequestDispatcher } from './requests/index.js';
 import { LastDecisions } from './requests/last-decision.js';
 import { summarizeStatus } from './requests/status.js';
+import { findConsoleRoot } from './console-root.js';
+import type { RecentErrors } from './recent-errors.js';
+import { ThresholdConsole } from './threshold-console.js';
+import { updateConfigFile } from '../firmware-config/load.js';
+import type { CalibrationRecord } from '../firmware-config/schema.js';
 
 export const DATABASE_FILE = 'maskgate.db';
 
@@ -91,6 +96,12 @@ export class Core {
 export interface ApplianceOptions {
   /** Re-reads the config file (SIGHUP, the reload-config request); absent when running on defaults. */
   readonly loadConfig?: () => Config;
+  /** The config file, where a threshold calibrated from the console is written; absent: kept in memory. */
+  readonly configPath?: string;
+  /** Error lines the root logger recorded, for the console's Health page. */
+  readonly recentErrors?: RecentErrors;
+  /** The built console's directory; default: found beside the build, null: no console. */
+  readonly consoleRoot?: string | null;
 }
 
 export class Appliance {
@@ -250,6 +261,22 @@ export class Appliance {
     return restartNeeded;
   }
 
+  /**
+   * Puts a threshold calibrated from the console in force at once, and writes it to the config
+   * file when there is one (so it survives a restart; the file watcher's reload is then a no-op).
+   * Returns the file written, or null.
+   */
+  applyCalibration(threshold: number, record: CalibrationRecord): string | null {
+    const path = this.options.configPath ?? null;
+    const next = path
+      ? updateConfigFile(path, (raw) => {
+          raw['matching'] = { ...((raw['matching'] ?? {}) as Record<string, unknown>), threshold, calibration: record };
+        })
+      : { ...this.config, matching: { ...this.config.matching, threshold, calibration: record } };
+    this.applyConfig({ ...this.config, matching: next.matching });
+    return path;
+  }
+
   get matching(): Config['matching'] {
     return this.config.matching;
   }
@@ -313,6 +340,8 @@ export class Appliance {
 
   /** Like metrics, a busy port or unreadable certificate is logged and the doors keep working. */
   private async startApi(reembed: ReembedJob): Promise<void> {
+    const consoleRoot = this.options.consoleRoot === undefined ? findConsoleRoot() : this.options.consoleRoot;
+    if (consoleRoot === null) this.logger.warn('the browser console is not built (npm run build): the API runs without it');
     try {
       this.api = await startEnrolmentApi({
         gallery: this.gallery,
@@ -322,6 +351,16 @@ export class Appliance {
         logger: this.logger,
         reembed,
         access: { site: this.core.access, doorIds: () => this.doorIds() },
+        console: {
+          root: consoleRoot,
+          decisions: { subscribe: (listener) => this.sink.onDecision(listener) },
+          health: { status: () => this.status(), recentErrors: () => this.options.recentErrors?.list() ?? [] },
+          thresholds: new ThresholdConsole({
+            gallery: this.gallery,
+            matching: () => this.config.matching,
+            apply: (threshold, record) => this.applyCalibration(threshold, record),
+          }),
+        },
       });
       this.logger.info({ url: this.api.url }, 'enrolment API listening');
     } catch (err) {

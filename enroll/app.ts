@@ -6,6 +6,7 @@
 // context serves the probes and the docs; a protected child context (API key required) serves
 // everything else. Hooks added in a child never reach its siblings.
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,7 +17,14 @@ import type { Gallery } from '../access/gallery.js';
 import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
-import { protectRoutes } from './auth.js';
+import { FailureLimiter, protectRoutes } from './auth.js';
+import { liveRoutes } from './console/live-routes.js';
+import type { ApplianceHealth, DecisionFeed, ThresholdControl } from './console/ports.js';
+import { sessionRoutes } from './console/session-routes.js';
+import { SessionStore } from './console/sessions.js';
+import { consoleSite } from './console/site.js';
+import { statusRoutes } from './console/status-routes.js';
+import { thresholdRoutes } from './console/threshold-routes.js';
 import { ApiError, toApiError } from './errors.js';
 import { PHOTO_MEDIA_TYPES } from './photo-format.js';
 import { ReembedJob } from '../access/reembed.js';
@@ -42,6 +50,16 @@ export interface EnrolmentApiDeps {
   readonly maxPhotosPerUpload?: number;
   /** The access policy and the config's door ids; absent: no /access routes (docs/access-policy.md). */
   readonly access?: Omit<AccessRoutesOptions, 'gallery'>;
+  /** The admin console: its built files and the appliance services its pages show. */
+  readonly console?: ConsoleDeps;
+}
+
+export interface ConsoleDeps {
+  /** Directory of the built console (index.html); null: the API runs without the console. */
+  readonly root: string | null;
+  readonly decisions?: DecisionFeed;
+  readonly health?: ApplianceHealth;
+  readonly thresholds?: ThresholdControl;
 }
 
 /** JSON bodies (people, patches) are tiny; only the photo upload route accepts more. */
@@ -50,7 +68,7 @@ const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_TIMEOUT_MS = 120_000;
 
 /** Refusals worth a warning: someone without the right key is trying. */
-const SECURITY_CODES: ReadonlySet<string> = new Set(['unauthorized', 'forbidden', 'rate_limited']);
+const SECURITY_CODES: ReadonlySet<string> = new Set(['unauthorized', 'forbidden', 'rate_limited', 'csrf_token_invalid']);
 
 export const OPENAPI_INFO = { title: 'maskgate enrolment API', version: '1.0.0' };
 
@@ -100,6 +118,9 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   });
 
   app.register(rateLimit, { global: false });
+  app.register(cookie);
+  const sessions = new SessionStore({ ttlMs: config.sessionMinutes * 60_000 });
+  const failures = new FailureLimiter(config.authFailureLimitPerMinute);
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -125,10 +146,18 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     await publicScope.register(healthRoutes, { gallery, embedder });
     publicScope.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await publicScope.register(swaggerUi, { routePrefix: '/docs' });
+    await publicScope.register(sessionRoutes, {
+      apiKeys,
+      sessions,
+      failures,
+      secure: config.tls !== undefined,
+    });
   });
+  const site = deps.console?.root;
+  if (site) app.register(consoleSite, { root: site });
 
   app.register(async (protectedScope) => {
-    protectRoutes(protectedScope, { apiKeys, failureLimitPerMinute: config.authFailureLimitPerMinute });
+    protectRoutes(protectedScope, { apiKeys, sessions, failures });
     await protectedScope.register(peopleRoutes, { gallery });
     await protectedScope.register(facesRoutes, {
       gallery,
@@ -139,6 +168,10 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     await protectedScope.register(decisionsRoutes, { decisions: gallery.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
     if (deps.access) await protectedScope.register(accessPolicyRoutes, { ...deps.access, gallery });
+    const services = deps.console;
+    if (services?.decisions) await protectedScope.register(liveRoutes, { feed: services.decisions });
+    if (services?.health) await protectedScope.register(statusRoutes, { health: services.health });
+    if (services?.thresholds) await protectedScope.register(thresholdRoutes, { thresholds: services.thresholds });
   });
 
   app.addHook('onReady', async () => {

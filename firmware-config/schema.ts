@@ -212,6 +212,12 @@ export const ApiConfigSchema = Type.Object(
       maximum: 10_000,
       default: 10,
     }),
+    sessionMinutes: Type.Integer({
+      title: 'How long a console sign-in lasts before the browser must sign in again',
+      minimum: 5,
+      maximum: 24 * 60,
+      default: 60,
+    }),
     tls: Type.Optional(
       Type.Object(
         {

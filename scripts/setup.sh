@@ -9,6 +9,8 @@ need_apt=()
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+# For the console's browser tests: Debian's Chromium, driven by playwright-core (no browser download).
+command -v chromium >/dev/null || need_apt+=(chromium)
 # For the RTSP capture tests: GStreamer's RTSP server serves a local test stream.
 # (Debian's python3-gi serves the system interpreter, which need not be the python3 on PATH.)
 /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null ||

@@ -6,7 +6,9 @@ import { ConfigWatcher } from '../config-watcher.js';
 import { statusLine } from '../requests/status.js';
 import { SystemdNotifier, superviseWithSystemd } from '../systemd-notify.js';
 import type { Command } from './command.js';
-import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
+import { createLogger } from '../logger.js';
+import { RecentErrors } from '../recent-errors.js';
+import { CONFIG_OPTION, parseOptions } from './shared.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -14,9 +16,11 @@ export const runCommand: Command = {
   usage: 'maskgate run [--config <file>]   (no config: embedded defaults)',
   async run(args) {
     const { values } = parseOptions(args, CONFIG_OPTION);
-    const { config, path, logger } = loadConfigAndLogger(values.config);
+    const { config, path } = loadConfigFile(values.config ?? null);
+    const recentErrors = new RecentErrors(); // the console's Health page shows them
+    const logger = createLogger(config.logLevel, undefined, recentErrors);
     // The reload-config request re-reads the same file as SIGHUP.
-    const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config } : {});
+    const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config, configPath: path, recentErrors } : { recentErrors });
     await appliance.start();
     const systemd = await superviseWithSystemd(
       SystemdNotifier.fromEnvironment(process.env, process.pid, logger),

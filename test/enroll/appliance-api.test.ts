@@ -2,18 +2,16 @@
 // recognised by the camera loop on the next pass of a looping door clip (the grant shows in
 // GET /decisions), and after DELETE the camera loop stops granting them at once.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Appliance } from '../../daemon/appliance.js';
 import { writeClip } from '../../synthetic/door-clip.js';
-import { decodeImage, readImageFile } from '../../pipeline/image.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
-import { capturingLogger, cropAround, lfwPhoto, SAMPLE, testConfig } from './helpers.js';
+import { capturingLogger, testConfig, walkingPerson } from './helpers.js';
 
 const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0;
 
@@ -53,16 +51,9 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 
     // The person walks past the camera (a different photo from the enrolment one), over and over.
-    let walking;
-    if (existsSync(lfwPhoto('Jacques_Chirac', 3))) {
-      enrolPhoto = await readFile(lfwPhoto('Jacques_Chirac', 1));
-      walking = await readImageFile(lfwPhoto('Jacques_Chirac', 3));
-    } else {
-      const sample = await readImageFile(SAMPLE(3));
-      const [face] = (await appliance.core.analyzer.analyze(sample, { padded: true })).sort((a, b) => b.detection.box.width - a.detection.box.width);
-      enrolPhoto = await cropAround(sample, face!.detection.box);
-      walking = await decodeImage(await cropAround(sample, face!.detection.box, 2.4, 75));
-    }
+    const person = await walkingPerson(appliance.core);
+    enrolPhoto = person.enrolPhoto;
+    const walking = person.walking;
     const [walkingFace] = await appliance.core.analyzer.analyze(walking, { padded: true });
     await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false }]);
 

@@ -44,7 +44,8 @@ describe('authentication and roles', () => {
     const routes = await documentedRoutes(api);
     const secured = routes.filter((r) => r.secured);
     expect(secured.length).toBeGreaterThanOrEqual(11);
-    expect(routes.filter((r) => !r.secured).map((r) => r.url).sort()).toEqual(['/healthz', '/readyz']);
+    // The probes, and the console's sign-in/out (which authenticates by itself).
+    expect(routes.filter((r) => !r.secured).map((r) => r.url).sort()).toEqual(['/healthz', '/readyz', '/session', '/session', '/session']);
     for (const route of secured) {
       const response = await api.inject({ method: route.method as 'GET', url: route.url, remoteAddress: `10.0.${Math.floor(Math.random() * 250)}.1` });
       expect({ route, status: response.statusCode, code: response.json().error.code }).toEqual({ route, status: 401, code: 'unauthorized' });
@@ -113,7 +114,7 @@ describe('authentication and roles', () => {
     const app = Fastify();
     await app.register(rateLimit, { global: false });
     app.register(async (scope) => {
-      protectRoutes(scope, { apiKeys: t.apiKeys, failureLimitPerMinute: 5 });
+      protectRoutes(scope, { apiKeys: t.apiKeys, failures: 5 });
       scope.get('/forgotten', async () => 'open');
     });
     await expect(app.ready()).rejects.toThrow(/GET \/forgotten declares no access level/);

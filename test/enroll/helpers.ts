@@ -1,7 +1,8 @@
 // Shared fixtures for the enrolment API tests: a Core with the real models over a temporary
 // data directory, API keys, photos (real faces cut from the bundled demo photos, plus the bad
 // inputs an attacker or a careless client would send) and row counts to prove "nothing changed".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,7 +15,7 @@ import { createLogger } from '../../daemon/logger.js';
 import { buildEnrolmentApi, type EnrolmentApiDeps } from '../../enroll/app.js';
 import { parseConfig } from '../../firmware-config/load.js';
 import type { Config } from '../../firmware-config/schema.js';
-import { readImageFile } from '../../pipeline/image.js';
+import { decodeImage, readImageFile } from '../../pipeline/image.js';
 import type { Box, RgbImage } from '../../pipeline/types.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
 
@@ -106,6 +107,20 @@ export async function cropAround(image: RgbImage, box: Box, scale = 1.6, quality
     .extract({ left, top, width: Math.min(side, image.width - left), height: Math.min(side, image.height - top) })
     .jpeg({ quality })
     .toBuffer();
+}
+
+/**
+ * A person who walks past the door camera: an enrolment photo, and a different photo of them
+ * for the clip (LFW's Jacques Chirac when the development set is there, else a loose, lower-quality
+ * crop of the largest face of demo sample 3).
+ */
+export async function walkingPerson(core: Core): Promise<{ enrolPhoto: Buffer; walking: RgbImage }> {
+  if (existsSync(lfwPhoto('Jacques_Chirac', 3))) {
+    return { enrolPhoto: await readFile(lfwPhoto('Jacques_Chirac', 1)), walking: await readImageFile(lfwPhoto('Jacques_Chirac', 3)) };
+  }
+  const sample = await readImageFile(SAMPLE(3));
+  const [face] = (await core.analyzer.analyze(sample, { padded: true })).sort((a, b) => b.detection.box.width - a.detection.box.width);
+  return { enrolPhoto: await cropAround(sample, face!.detection.box), walking: await decodeImage(await cropAround(sample, face!.detection.box, 2.4, 75)) };
 }
 
 /** One-face photos of the different people in demo sample `n`, largest faces first. */

@@ -56,6 +56,9 @@ describe('OpenAPI document and docs', () => {
       [
         'GET /healthz',
         'GET /readyz',
+        'POST /session',
+        'GET /session',
+        'DELETE /session',
         'POST /people',
         'GET /people',
         'GET /people/:id',

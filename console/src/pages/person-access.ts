@@ -1,0 +1,75 @@
+// A person's side of the access policy on the People page: the groups they belong to and their
+// validity period (docs/access-policy.md, PUT /people/{id}/access). Appliances without the
+// policy API show nothing here.
+import { ApiFailure, canChange, describe, request } from '../api.js';
+import { field, h, replace, statusLine } from '../dom.js';
+import { dateTime } from '../format.js';
+
+interface PersonAccess {
+  groupIds: string[];
+  validFrom: string | null;
+  validUntil: string | null;
+  pin: { set: boolean; lockedUntil: string | null };
+}
+
+interface Group {
+  id: string;
+  name: string;
+}
+
+/** `datetime-local` works in the browser's local time; the API takes instants. */
+const toLocalInput = (iso: string | null): string => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value: string): string | null => (value ? new Date(value).toISOString() : null);
+
+export function personAccessSection(personId: string): HTMLElement {
+  const section = h('section', { class: 'person-access', 'aria-labelledby': `access-${personId}` });
+  void (async () => {
+    let access: PersonAccess;
+    let groups: Group[];
+    try {
+      [access, groups] = await Promise.all([
+        request<PersonAccess>('GET', `/people/${personId}/access`),
+        request<{ items: Group[] }>('GET', '/access/groups').then((r) => r.items),
+      ]);
+    } catch (err) {
+      if (err instanceof ApiFailure && err.code === 'route_not_found') return section.remove();
+      replace(section, h('p', {}, `Access: ${describe(err)}`));
+      return;
+    }
+    const heading = h('h3', { id: `access-${personId}` }, 'Access');
+    const validity = `Valid ${access.validFrom ? `from ${dateTime(access.validFrom)}` : 'from enrolment'} ${access.validUntil ? `until ${dateTime(access.validUntil)}` : 'with no end'}.`;
+    const pin = access.pin.set ? `PIN set${access.pin.lockedUntil ? `, locked until ${dateTime(access.pin.lockedUntil)}` : ''}.` : 'No PIN.';
+    if (!canChange()) {
+      const names = groups.filter((g) => access.groupIds.includes(g.id)).map((g) => g.name);
+      replace(section, heading, h('p', {}, `Groups: ${names.join(', ') || 'none'}. ${validity} ${pin}`));
+      return;
+    }
+    const boxes = groups.map((g) => h('input', { type: 'checkbox', value: g.id, checked: access.groupIds.includes(g.id) }));
+    const from = h('input', { type: 'datetime-local', value: toLocalInput(access.validFrom) });
+    const until = h('input', { type: 'datetime-local', value: toLocalInput(access.validUntil) });
+    const status = statusLine();
+    const form = h(
+      'form',
+      {},
+      h('fieldset', {}, h('legend', {}, 'Access groups'), ...(groups.length ? boxes.map((b, i) => field(groups[i]!.name, b)) : [h('p', {}, 'No groups yet: make them on the Access page.')])),
+      field('Valid from (optional)', from, 'Contractors and visitors: the first moment they may pass'),
+      field('Valid until (optional)', until, 'The moment their access ends'),
+      h('p', {}, pin),
+      h('button', { type: 'submit' }, 'Save access'),
+      status,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const body = { groupIds: boxes.filter((b) => b.checked).map((b) => b.value), validFrom: fromLocalInput(from.value), validUntil: fromLocalInput(until.value) };
+      request('PUT', `/people/${personId}/access`, body)
+        .then(() => (status.textContent = 'Access saved: it applies to the next decision.'))
+        .catch((err: unknown) => (status.textContent = `Not saved: ${describe(err)}`));
+    });
+    replace(section, heading, form);
+  })();
+  return section;
+}

@@ -1,0 +1,398 @@
+// The console end to end in a real headless Chromium, against a running appliance whose camera
+// plays a looping door clip through the whole pipeline: sign in, enrol a person from a photo
+// file and from the (fake) browser camera, see their live grant at the door, change the
+// threshold target and see the new threshold applied to the next decision, delete the person
+// and see them gone; a read-only key changes nothing; a write without the CSRF token is refused.
+//
+// With MASKGATE_SCREENSHOTS=<dir> (`npm run screenshots`) it also saves a PNG of each page.
+//
+// Where the access-policy API is present (issue 15, part 1: docs/access-policy.md) a second
+// camera plays the same clip at door `side`, and the person is put, through the Access and People
+// pages, in a group limited to door `front` and a time window around now: the Live page then shows
+// their grant at `front` and a `door_not_permitted` deny at `side`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Appliance } from '../../daemon/appliance.js';
+import { decodeImage } from '../../pipeline/image.js';
+import { findConsoleRoot } from '../../daemon/console-root.js';
+import { parseConfig } from '../../firmware-config/load.js';
+import { ApiKeysRepository } from '../../store/api-keys-repository.js';
+import { writeClip } from '../../synthetic/door-clip.js';
+import { REPO, sampleFacePhotos, walkingPerson } from '../enroll/helpers.js';
+import { chromiumAvailable, CHROMIUM_MISSING, launchChromium, TABLET } from './browser.js';
+
+const ffmpeg = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0;
+const consoleBuilt = findConsoleRoot() !== null;
+const skipReason = !chromiumAvailable ? CHROMIUM_MISSING : !ffmpeg ? 'ffmpeg not installed' : !consoleBuilt ? 'console not built (npm run build)' : null;
+if (skipReason) console.warn(`console e2e skipped: ${skipReason}`);
+
+const SCREENSHOTS = process.env['MASKGATE_SCREENSHOTS'] ? resolve(REPO, process.env['MASKGATE_SCREENSHOTS']) : null;
+const NAME = 'Walking Person';
+const DECISION_TIMEOUT = 90_000;
+const policyApi = existsSync(join(REPO, 'enroll/routes/access-policy.ts'));
+
+describe.skipIf(skipReason !== null)('admin console in headless Chromium', () => {
+  let dataDir: string;
+  let configPath: string;
+  let appliance: Appliance;
+  let browser: Browser;
+  let admin: BrowserContext;
+  let page: Page;
+  let adminKey: string;
+  let readerKey: string;
+  let enrolPhotoPath: string;
+  let personId: string;
+
+  const url = (hash = '') => `${appliance.apiUrl!}/${hash}`;
+  const shoot = async (p: Page, name: string): Promise<void> => {
+    if (!SCREENSHOTS) return;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
+  /** Nothing sticks out sideways at tablet width, and every control has a label. */
+  const fitsTablet = async (p: Page): Promise<void> => {
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(TABLET.width);
+    const unlabelled = await p
+      .locator('input, select, textarea')
+      .evaluateAll((controls) => controls.filter((c) => !(c as HTMLInputElement).labels?.length && !c.getAttribute('aria-label')).map((c) => c.outerHTML));
+    expect(unlabelled).toEqual([]);
+  };
+  const go = async (hash: string, title: string): Promise<void> => {
+    await page.getByRole('link', { name: title }).click();
+    await expect.poll(() => page.url()).toContain(hash);
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'mg-console-e2e-'));
+    const clip = join(dataDir, 'door.mp4');
+    const raw = {
+      dataDir,
+      model: { detector: join(REPO, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO, 'models/fr_feature/fr_feature.onnx') },
+      mqtt: { embeddedPort: 0 },
+      api: { port: 0 },
+      metrics: { enabled: false },
+      cameras: [
+        { id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: true, realtime: true },
+        ...(policyApi ? [{ id: 'side-cam', url: clip, doorId: 'side', fps: 10, loop: true, realtime: true }] : []),
+      ],
+    };
+    configPath = join(dataDir, 'config.json');
+    writeFileSync(configPath, JSON.stringify(raw, null, 2));
+    appliance = await Appliance.create(parseConfig(raw), pino({ level: 'silent' }), { configPath });
+
+    // The person walks past the camera (a different photo from the enrolment one), over and over.
+    const { enrolPhoto, walking } = await walkingPerson(appliance.core);
+    enrolPhotoPath = join(dataDir, 'walking-person.jpg');
+    writeFileSync(enrolPhotoPath, enrolPhoto);
+    const [walkingFace] = await appliance.core.analyzer.analyze(walking, { padded: true });
+    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false }]);
+
+    // The browser's fake camera shows the enrolment photo, as a person facing a tablet would.
+    const camera = join(dataDir, 'camera.y4m');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', enrolPhotoPath, '-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2', '-frames:v', '15', '-pix_fmt', 'yuv420p', camera]);
+    expect(made.status).toBe(0);
+
+    // Three other enrolled people give the threshold page impostor comparisons to calibrate on.
+    // None may resemble the walking person (the demo photos show some people twice), or the
+    // page's enrolment of them would rightly be refused as a duplicate.
+    const [walkingProbe] = await appliance.core.analyzer.analyze(await decodeImage(enrolPhoto), { padded: true });
+    let colleagues = 0;
+    for (const n of [1, 2, 4, 5, 6]) {
+      for (const photo of colleagues < 3 ? await sampleFacePhotos(appliance.core, n) : []) {
+        if (colleagues === 3) break;
+        const other = appliance.gallery.createPerson(`Colleague ${colleagues + 1}`);
+        const enrolled = await appliance.gallery.enrolPhoto(other.id, photo).then(
+          () => true,
+          () => false, // the same face as an earlier colleague, or no usable face
+        );
+        if (!enrolled || appliance.gallery.search(walkingProbe!.embedding!, 1)[0]!.score >= appliance.matching.threshold) {
+          appliance.gallery.deletePerson(other.id);
+          continue;
+        }
+        colleagues++;
+      }
+    }
+    expect(colleagues).toBe(3);
+
+    const keys = new ApiKeysRepository(appliance.core.db);
+    adminKey = keys.create({ name: 'site admin', role: 'admin' }).secret;
+    readerKey = keys.create({ name: 'auditor', role: 'read-only' }).secret;
+    await appliance.start();
+    browser = await launchChromium(camera);
+    admin = await browser.newContext({ viewport: TABLET });
+    page = await admin.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await appliance?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in with an API key into an HttpOnly session cookie; a wrong key is refused', async () => {
+    await page.goto(url());
+    const key = page.getByLabel('API key');
+    await key.waitFor();
+    await shoot(page, 'sign-in');
+    await key.fill('mgk_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+
+    // By keyboard alone: the key field has the focus, Enter submits.
+    await key.fill('');
+    await page.keyboard.type(adminKey);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
+    await page.reload(); // the session survives a reload
+    await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
+    // From the top of the page, the first Tab reaches the skip link, the next ones the page links in order.
+    const focused = () => page.evaluate(() => document.activeElement?.textContent);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Live');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('People');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+    await page.goto(url('#/live'));
+    await page.getByRole('heading', { level: 1, name: 'Live' }).waitFor();
+    const [cookie] = await admin.cookies();
+    expect(cookie).toMatchObject({ name: 'mg_session', httpOnly: true, sameSite: 'Strict' });
+    expect(cookie!.value).not.toContain(adminKey);
+    expect(await page.evaluate(() => document.cookie)).toBe(''); // scripts cannot read it
+  });
+
+  it('creates a person and enrols a photo file and a camera photo, each with its quality verdict', async () => {
+    await go('#/people', 'People');
+    await page.getByLabel('Name', { exact: true }).fill(NAME);
+    await page.getByRole('button', { name: 'Create person' }).click();
+    await page.getByRole('heading', { level: 2, name: NAME }).waitFor();
+    personId = (await page.locator(`tr:has-text("${NAME}")`).getAttribute('data-person'))!;
+    expect(personId).toMatch(/^[0-9a-f-]{36}$/);
+
+    await page.getByLabel(/Reference photos/).setInputFiles(enrolPhotoPath);
+    await page.getByRole('button', { name: 'Upload photos' }).click();
+    await page.locator('.verdicts li.enrolled').filter({ hasText: /walking-person\.jpg: enrolled\. Quality OK/ }).waitFor({ timeout: 60_000 });
+
+    await page.getByRole('button', { name: 'Use camera' }).click();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.locator('.verdicts li.enrolled').filter({ hasText: /Camera photo: enrolled\. Quality OK/ }).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await page.locator(`tr[data-person="${personId}"] td`).nth(2).textContent())?.trim()).toBe('2');
+    expect(appliance.gallery.faces.listByPerson(personId)).toHaveLength(2);
+    await fitsTablet(page);
+    await shoot(page, 'people');
+  }, 150_000);
+
+  it.skipIf(!policyApi)('limits the person to door front and a time window; the other door denies them as door_not_permitted', async () => {
+    await go('#/access', 'Access');
+    await page.getByLabel('Mode').selectOption('enforced');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('[data-mode="enforced"]').waitFor();
+
+    await page.getByLabel('Zone name').fill('Front door');
+    await page.getByRole('group', { name: 'Doors' }).getByLabel('front', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create zone' }).click();
+    await page.getByText('Front door: front').waitFor();
+
+    // A window from two hours ago to two hours ahead, site time zone UTC (the default), every day.
+    const hhmm = (offsetHours: number): string => new Date(Date.now() + offsetHours * 3_600_000).toISOString().slice(11, 16);
+    await page.getByLabel('Schedule name').fill('Around now');
+    for (const day of ['Saturday', 'Sunday']) await page.getByRole('group', { name: 'Days' }).getByLabel(day).check();
+    await page.getByLabel('Opens at').fill(hhmm(-2));
+    await page.getByLabel('Closes at').fill(hhmm(2));
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    await page.getByRole('table', { name: /^Around now/ }).waitFor();
+
+    await page.getByLabel('Group name').fill('Front staff');
+    await page.getByLabel('Zone', { exact: true }).selectOption({ label: 'Front door' });
+    await page.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Around now' });
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.locator('li[data-group="Front staff"]').waitFor();
+
+    // A holiday far from today (it must not close the window this test relies on): added, then removed.
+    await page.getByLabel('Date').fill('2031-12-25');
+    await page.getByLabel('Holiday name').fill('Christmas Day');
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await page.locator('li[data-holiday="2031-12-25"]').filter({ hasText: 'Christmas Day' }).waitFor();
+    await page.getByLabel('Date').fill('2031-12-26');
+    await page.getByLabel('Holiday name').fill('Boxing Day');
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await page.getByRole('button', { name: 'Remove holiday Boxing Day on 2031-12-26' }).click();
+    await expect.poll(() => page.locator('li[data-holiday="2031-12-26"]').count()).toBe(0);
+    await fitsTablet(page);
+    await shoot(page, 'access');
+
+    await go('#/people', 'People');
+    await page.getByRole('button', { name: NAME }).click();
+    await page.getByRole('group', { name: 'Access groups' }).getByLabel('Front staff').check();
+    await page.getByRole('button', { name: 'Save access' }).click();
+    await page.getByText('Access saved').waitFor();
+    const since = Date.now();
+
+    await go('#/live', 'Live');
+    // With the policy enforced the side door denies them as known but not permitted.
+    const denied = page.locator('section[data-door="side"] li.decision.deny[data-reason="door_not_permitted"]');
+    await denied.first().waitFor({ timeout: DECISION_TIMEOUT });
+    expect(await denied.first().textContent()).toContain(NAME);
+    await shoot(page, 'live-policy');
+    // The audit trail tells "known but not allowed" from a stranger (the deny carries their id),
+    // and the permitted door keeps granting them after the change.
+    const decisionsSince = async (doorId: string) =>
+      ((await (await fetch(`${appliance.apiUrl!}/decisions?doorId=${doorId}&from=${since}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+        items: { outcome: string; personId: string | null; payload: { reason?: string } }[];
+      }).items;
+    await expect
+      .poll(async () => (await decisionsSince('side')).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload.reason === 'door_not_permitted'), {
+        timeout: DECISION_TIMEOUT,
+        interval: 1000,
+      })
+      .toBe(true);
+    await expect.poll(async () => (await decisionsSince('front')).some((d) => d.outcome === 'grant' && d.personId === personId), { timeout: DECISION_TIMEOUT, interval: 1000 }).toBe(true);
+  }, 2 * DECISION_TIMEOUT + 30_000);
+
+  it('shows the live grant at the door as the clip plays through the pipeline', async () => {
+    await go('#/live', 'Live');
+    const grant = page.locator('section[data-door="front"] li.decision.grant').filter({ hasText: NAME });
+    await grant.first().waitFor({ timeout: DECISION_TIMEOUT });
+    const text = (await grant.first().textContent())!;
+    expect(text).toContain('GRANT');
+    expect(text).toContain('match');
+    expect(text).toMatch(/score \d\.\d{3} ≥ threshold \d\.\d{3}/);
+    expect(text).toMatch(/masked|unmasked|mask not estimated/);
+    await fitsTablet(page);
+    await shoot(page, 'live');
+  }, DECISION_TIMEOUT + 10_000);
+
+  it('re-calibrates for a new target, applies it, and the next decision uses the new threshold', async () => {
+    const before = appliance.matching.threshold;
+    await go('#/thresholds', 'Thresholds');
+    await page.locator('[data-threshold]').waitFor();
+    expect(Number(await page.locator('[data-threshold]').getAttribute('data-threshold'))).toBe(before);
+    await page.getByRole('img', { name: /ROC/ }).waitFor();
+    await page.getByRole('img', { name: /Histogram/ }).waitFor();
+
+    await page.getByLabel('Target kind').selectOption('targetFmr');
+    await page.getByLabel('Target rate').fill('0.25');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByText(/^Preview: threshold would be/).waitFor();
+    expect(appliance.matching.threshold).toBe(before); // a preview changes nothing
+
+    await page.getByRole('button', { name: 'Apply new threshold' }).click();
+    await page.getByText(/^Applied: threshold/).waitFor();
+    const after = appliance.matching.threshold;
+    expect(after).not.toBe(before);
+    expect(appliance.matching.calibration?.targetFmr).toBe(0.25);
+    await expect.poll(async () => Number(await page.locator('[data-threshold]').getAttribute('data-threshold'))).toBe(after);
+    const written = JSON.parse(readFileSync(configPath, 'utf8')) as { matching: { threshold: number; calibration: { targetFmr: number } } };
+    expect(written.matching).toMatchObject({ threshold: after, calibration: { targetFmr: 0.25 } });
+    await fitsTablet(page);
+    await shoot(page, 'thresholds');
+
+    await go('#/live', 'Live');
+    await page
+      .locator('section[data-door="front"] li.decision')
+      .filter({ hasText: `threshold ${after.toFixed(3)}` })
+      .first()
+      .waitFor({ timeout: DECISION_TIMEOUT });
+  }, DECISION_TIMEOUT + 30_000);
+
+  it('shows health: camera, broker, model and queue', async () => {
+    await go('#/health', 'Health');
+    await page.getByRole('table', { name: 'Cameras' }).getByRole('cell', { name: 'door-cam' }).waitFor();
+    expect(await page.locator('[data-broker]').getAttribute('data-broker')).toBe('connected');
+    await page.locator('[data-outbox]').waitFor();
+    await page.getByText(appliance.core.analyzer.modelId).first().waitFor();
+    await fitsTablet(page);
+    await shoot(page, 'health');
+  });
+
+  it.skipIf(policyApi)('shows the access page (without the policy API: a clear note)', async () => {
+    await go('#/access', 'Access');
+    await page.getByRole('status').filter({ hasText: /access policy|Mode:/ }).or(page.getByText(/^Mode:/)).first().waitFor();
+    await fitsTablet(page);
+    await shoot(page, 'access');
+  });
+
+  it('refuses a write without the CSRF token, even with a valid session cookie', async () => {
+    const before = appliance.gallery.people.count();
+    const response = await page.evaluate(async () => {
+      const r = await fetch('/people', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Forged' }) });
+      return { status: r.status, body: (await r.json()) as { error: { code: string } } };
+    });
+    expect(response).toMatchObject({ status: 403, body: { error: { code: 'csrf_token_invalid' } } });
+    expect(appliance.gallery.people.count()).toBe(before);
+  });
+
+  it('lets a read-only key see everything but change nothing', async () => {
+    const reader = await browser.newContext({ viewport: TABLET });
+    try {
+      const p = await reader.newPage();
+      await p.goto(url('#/people'));
+      await p.getByLabel('API key').fill(readerKey);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+      await p.getByText('read-only key').first().waitFor();
+      await p.getByRole('button', { name: NAME }).click();
+      await p.getByRole('heading', { level: 2, name: NAME }).waitFor();
+      expect(await p.getByRole('button', { name: 'Create person' }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: /^Delete / }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: 'Upload photos' }).count()).toBe(0);
+
+      await p.goto(url('#/thresholds'));
+      await p.getByRole('heading', { level: 1, name: 'Thresholds' }).waitFor();
+      expect(await p.getByRole('button', { name: 'Apply new threshold' }).isDisabled()).toBe(true);
+
+      // Even a hand-made request with the session's own CSRF token is refused by role.
+      const threshold = appliance.matching.threshold;
+      const before = appliance.gallery.people.count();
+      const attempts = await p.evaluate(async (id) => {
+        const session = (await (await fetch('/session')).json()) as { csrfToken: string };
+        const headers = { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken };
+        const statuses: Record<string, number> = {};
+        statuses['create'] = (await fetch('/people', { method: 'POST', headers, body: JSON.stringify({ displayName: 'Intruder' }) })).status;
+        statuses['delete'] = (await fetch(`/people/${id}`, { method: 'DELETE', headers })).status;
+        statuses['calibrate'] = (await fetch('/thresholds/calibrate', { method: 'POST', headers, body: JSON.stringify({ targetFmr: 0.01 }) })).status;
+        return statuses;
+      }, personId);
+      expect(attempts).toEqual({ create: 403, delete: 403, calibrate: 403 });
+      expect(appliance.gallery.people.count()).toBe(before);
+      expect(appliance.matching.threshold).toBe(threshold);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('deletes the person after a confirmation that says what is erased, and they are gone', async () => {
+    await go('#/people', 'People');
+    await page.getByRole('button', { name: NAME }).click();
+    await page.getByRole('button', { name: `Delete ${NAME}…` }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete ${NAME}?` });
+    await dialog.waitFor();
+    const says = (await dialog.textContent())!;
+    expect(says).toContain('2 reference photos');
+    expect(says).toContain('templates (embeddings)');
+    await shoot(page, 'people-delete');
+    await dialog.getByRole('button', { name: `Erase ${NAME}` }).click();
+    await page.getByText(`${NAME} was deleted.`).waitFor();
+    expect(await page.locator(`tr[data-person="${personId}"]`).count()).toBe(0);
+    expect(appliance.gallery.people.get(personId)).toBeNull();
+    expect(appliance.gallery.faces.listByPerson(personId)).toHaveLength(0);
+    const response = await fetch(`${appliance.apiUrl!}/people/${personId}`, { headers: { authorization: `Bearer ${adminKey}` } });
+    expect(response.status).toBe(404);
+  });
+
+  it('signs out, after which the cookie opens nothing', async () => {
+    const [cookie] = await admin.cookies();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    const response = await fetch(`${appliance.apiUrl!}/people`, { headers: { cookie: `mg_session=${cookie!.value}` } });
+    expect(response.status).toBe(401);
+  });
+});
