@@ -19,7 +19,7 @@ def test_resume_continues_from_the_saved_epoch(tiny_config):
     assert load_checkpoint(cfg, "encoder")["epoch"] == 0
     cfg["encoder"]["epochs"] = 2
     res = train_stage(cfg, "encoder", resume=True, evaluate=False)
-    assert [h["epoch"] for h in res["history"]] == [1]
+    assert [h["epoch"] for h in res["history"]] == [0, 1]  # the resumed run keeps the earlier epoch's record
     assert load_checkpoint(cfg, "encoder")["epoch"] == 1
     train_stage(cfg, "reformer", evaluate=False)
     cfg["reformer"]["epochs"] = 2

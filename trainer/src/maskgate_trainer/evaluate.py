@@ -9,9 +9,9 @@ Scores are cosine similarities of the embeddings."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -118,7 +118,7 @@ def plot_results(results: dict[str, dict], genuine: np.ndarray, out_dir: str | P
     out.mkdir(parents=True, exist_ok=True)
     written = []
     fig, axes = plt.subplots(1, len(PROTOCOLS), figsize=(5 * len(PROTOCOLS), 4.2))
-    for ax, proto in zip(axes, PROTOCOLS):
+    for ax, proto in zip(axes, PROTOCOLS, strict=True):
         for name, res in results.items():
             s = np.asarray(res["_scores"][proto])
             fmr, tpr = roc_curve(s, genuine)
