@@ -11,8 +11,15 @@ import torch
 
 from maskgate_trainer.config import load_config
 from maskgate_trainer.models.trunk import InputAdapter, load_trunk
-from maskgate_trainer.teacher import (STUDENT_PREPROCESS, OnnxEmbedder, Preprocess, TeacherError, combine_targets,
-                                      load_teachers, read_teacher_sidecar)
+from maskgate_trainer.teacher import (
+    STUDENT_PREPROCESS,
+    OnnxEmbedder,
+    Preprocess,
+    TeacherError,
+    combine_targets,
+    load_teachers,
+    read_teacher_sidecar,
+)
 
 from .conftest import REPO
 

@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("teachers", help="measure every configured teacher and their ensembles on the dev protocols and MFR2")
     with_config(sp)
     sp.add_argument("--out", default=None, help="output directory (default <out_dir>/teachers)")
+    sp = sub.add_parser("realism", help="each mask-realism addition's effect on every teacher's UMR-MP errors (dev pairs)")
+    with_config(sp)
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/realism)")
     sp = sub.add_parser("export", help="export the student to ONNX + sidecar JSON")
     with_config(sp)
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
@@ -98,6 +101,13 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         from .train import measure_teachers
 
         measure_teachers(cfg, Path(args.out) if args.out else None)
+        return 0
+    if args.command == "realism":
+        from pathlib import Path
+
+        from .train import measure_realism_additions
+
+        measure_realism_additions(cfg, Path(args.out) if args.out else None)
         return 0
     if args.command == "export":
         from .export import export_student

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .masks import synthesize_mask
+from .masks import NO_REALISM, Realism, synthesize_mask
 from .metrics import roc_curve, verification_metrics
 
 Embedder = Callable[[np.ndarray], np.ndarray]  # (N,112,112,3) uint8 RGB -> (N,D) float
@@ -59,12 +59,13 @@ def make_pairs(labels: np.ndarray, indices: np.ndarray, seed: int, max_genuine_p
     return PairList(np.asarray(left), np.asarray(right), np.asarray(gen))
 
 
-def masked_versions(crops: np.ndarray, keypoints: np.ndarray, indices: np.ndarray, side: int, seed: int) -> np.ndarray:
+def masked_versions(crops: np.ndarray, keypoints: np.ndarray, indices: np.ndarray, side: int, seed: int,
+                    realism: Realism = NO_REALISM) -> np.ndarray:
     """Deterministic masked copy of each listed crop; `side` 0/1 gives independent masks."""
     out = np.empty((len(indices), 112, 112, 3), np.uint8)
     for k, i in enumerate(indices.tolist()):
         rng = np.random.default_rng([seed, int(i), side])
-        out[k] = synthesize_mask(np.asarray(crops[i]), keypoints[i], rng).image
+        out[k] = synthesize_mask(np.asarray(crops[i]), keypoints[i], rng, realism=realism).image
     return out
 
 

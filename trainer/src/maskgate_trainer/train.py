@@ -34,7 +34,7 @@ from .evaluate import (
     strip_scores,
 )
 from .losses import critic_loss, distillation_loss, generator_adversarial, inpainting_l1
-from .masks import augment_pair, synthesize_mask
+from .masks import Realism, augment_pair, synthesize_mask
 from .models.critic import Critic
 from .models.decoder import Inpainter, InpaintingDecoder
 from .models.encoder import GenerativeEncoder
@@ -42,6 +42,7 @@ from .models.onnx_net import teacher_preprocess_bgr
 from .models.reformer import EmbeddingHead, G2DReformer, G2DStudent, TeacherInitReformer
 from .models.trunk import load_trunk
 from .real_masked import evaluate_real_masked, read_pairs
+from .realism_report import measure_realism, realism_table
 from .teacher import OnnxEmbedder, Preprocess, TeacherSpec, combine_targets, load_teachers
 from .teacher_report import candidate_embedders, measure, real_masked_cache, report_table
 
@@ -140,6 +141,7 @@ class MaskedFaceDataset(Dataset):
         self.data, self.indices, self.aug, self.seed = data, indices, aug, seed
         self.class_of = class_of or {}
         self.unmasked_p = aug.get("unmasked_p", 0.0) if unmasked_p is None else unmasked_p
+        self.realism = Realism.from_config(aug.get("realism"))
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -152,7 +154,7 @@ class MaskedFaceDataset(Dataset):
         i = int(self.indices[k])
         rng = np.random.default_rng([self.seed, self.epoch, i])
         crop = np.asarray(self.data.cache.crops[i])
-        sample = synthesize_mask(crop, self.data.cache.keypoints[i], rng)
+        sample = synthesize_mask(crop, self.data.cache.keypoints[i], rng, realism=self.realism)
         plain = bool(rng.random() < self.unmasked_p)
         inp = crop if plain else sample.image
         occ = np.zeros_like(sample.occlusion) if plain else sample.occlusion
@@ -365,6 +367,24 @@ def measure_teachers(cfg: dict, out_dir: Path | None = None) -> dict:
     (out_dir / "teachers.md").write_text(table + "\n")
     print(table)
     return report
+
+
+def measure_realism_additions(cfg: dict, out_dir: Path | None = None) -> dict:
+    """Every present teacher's UMR-MP errors with each mask-realism addition (realism_report)."""
+    setup(cfg)
+    cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
+    split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
+    pairs, dev = _dev(cfg, cache, split)
+    results = {f"teacher {spec.name}": measure_realism(OnnxEmbedder.for_teacher(spec, cfg["run"]["threads"]).embed,
+                                                       cache.crops, cache.keypoints, dev, pairs, cfg["data"]["mask_seed"])
+               for spec in teacher_specs(cfg).values() if spec.available}
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "realism"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_json(results, out_dir / "realism.json")
+    table = realism_table(results)
+    (out_dir / "realism.md").write_text(table + "\n")
+    print(table)
+    return results
 
 
 # ---------------------------------------------------------------- stage 1
