@@ -38,8 +38,21 @@ def ensemble(embedders: list[Embedder], combine: str) -> Embedder:
     return embed
 
 
+def remembered(embed: Embedder) -> Embedder:
+    """Embeds each input array once: the ensembles reuse their members' embeddings of the same images."""
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def run(crops: np.ndarray) -> np.ndarray:
+        key = id(crops)
+        if key not in seen or seen[key][0] is not crops:
+            seen[key] = (crops, embed(crops))
+        return seen[key][1]
+
+    return run
+
+
 def candidate_embedders(cfg: dict, specs: dict) -> dict[str, Embedder]:
-    present = {n: OnnxEmbedder.for_teacher(s, cfg["run"]["threads"]).embed for n, s in specs.items() if s.available}
+    present = {n: remembered(OnnxEmbedder.for_teacher(s, cfg["run"]["threads"]).embed) for n, s in specs.items() if s.available}
     out: dict[str, Embedder] = {f"teacher {n}": e for n, e in present.items()}
     if len(present) > 1:
         names = "+".join(present)

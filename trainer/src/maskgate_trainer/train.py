@@ -511,7 +511,7 @@ def train_reformer(cfg: dict, resume: bool = False, callbacks: Sequence[runner.C
     model = dist_util.wrap(reformer, dev)
 
     def step(b: dict, global_step: int) -> dict[str, float]:
-        _cosine_lr(opt, base_lrs, global_step, total)
+        _cosine_lr(opt, base_lrs, global_step, total, warmup=min(50, max(total // 10, 1)))  # short runs warm up for 10 %
         x, t = b["input"].to(dev), b["teacher"].to(dev)
         with torch.no_grad():
             feat = encoder(x) if encoder is not None else None
