@@ -102,7 +102,7 @@ def sha256_file(path: str | Path) -> str:
 
 
 def sidecar(onnx_path: str | Path, config: dict, metrics: dict | None, card: dict, max_batch: int | None,
-            extra: dict | None = None) -> dict:
+            extra: dict | None = None, layout: dict | None = None) -> dict:
     """The daemon's sidecar (validated by pipeline/embedder.ts, which rejects unknown keys). The card
     (teachers, training data, licence consequences, figures), config and metrics go under one
     `provenance` object the daemon does not read; `maskgate models` reads its card."""
@@ -124,6 +124,7 @@ def sidecar(onnx_path: str | Path, config: dict, metrics: dict | None, card: dic
         "source": "maskgate trainer (trainer/), G2D recipe: teacher-initialised reformer (+ generative inpainting "
                   "encoder when configured) distilled with relational KD (+ optional classifier head)",
         "provenance": provenance,
+        **(layout or {}),  # input name, channel order, normalisation, size of a graph not built by export_onnx
     }
 
 

@@ -316,7 +316,7 @@ def _dev(cfg: dict, cache: FaceCache, split: Split) -> tuple[PairList, DevImages
 
 
 def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None,
-                 onnx_path: str | Path | None = None) -> dict:
+                 onnx_path: str | Path | None = None, with_teachers: bool = True) -> dict:
     """Student (from `stage`'s checkpoints, or an exported ONNX file with its sidecar JSON) and teacher
     on the dev pairs; writes metrics.json, metrics.md and plots."""
     data = data or load_training_data(cfg)
@@ -333,7 +333,7 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     results = {name: evaluate_embedder(embed, dev, pairs)}
     seconds = time.time() - t0
     embedders = {name: embed}
-    for spec in teacher_specs(cfg).values():
+    for spec in teacher_specs(cfg).values() if with_teachers else ():
         if spec.available:  # an absent teacher (e.g. non-commercial weights not installed) is skipped, not faked
             embedders[f"teacher ({spec.name})"] = OnnxEmbedder.for_teacher(spec, cfg["run"]["threads"]).embed
             results[f"teacher ({spec.name})"] = evaluate_embedder(embedders[f"teacher ({spec.name})"], dev, pairs)
