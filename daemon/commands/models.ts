@@ -91,7 +91,7 @@ export async function listModels(modelsDir: string, selectedPath: string | null)
 }
 
 function render(m: ModelListing, root: string): string {
-  const yesNo = m.commercialUse === null ? 'not stated' : m.commercialUse ? 'yes' : 'NO (non-commercial)';
+  const yesNo = m.commercialUse === null ? 'not stated' : m.commercialUse ? 'yes' : 'no (see the licence)';
   const lines = [
     `${m.selected ? '* ' : '  '}${relative(root, m.path)}${m.modelId ? `  (${m.modelId})` : ''}${m.selected ? '  [selected]' : ''}`,
     `    licence: ${m.licence ?? 'unknown'}`,

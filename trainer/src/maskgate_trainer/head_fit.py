@@ -25,7 +25,7 @@ from onnx import helper, numpy_helper
 from .masks import Realism, synthesize_mask
 from .teacher import OnnxEmbedder, TeacherSpec, l2_normalise
 
-LAMBDAS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+LAMBDAS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 class HeadFitError(Exception):
