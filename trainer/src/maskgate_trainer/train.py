@@ -355,35 +355,38 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     return summary
 
 
-def measure_teachers(cfg: dict, out_dir: Path | None = None) -> dict:
-    """Every configured teacher that is present, and their ensembles, on the dev protocols and MFR2."""
+def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+    """The primary set's crops and development pairs, without loading training targets."""
     setup(cfg)
     cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
     split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
-    pairs, dev = _dev(cfg, cache, split)
+    return cache, *_dev(cfg, cache, split)
+
+
+def _write_table(table: str, path: Path) -> None:
+    path.write_text(table + "\n")
+    print(table)
+
+
+def measure_teachers(cfg: dict, out_dir: Path | None = None) -> dict:
+    """Every configured teacher that is present, and their ensembles, on the dev protocols and MFR2."""
+    _, pairs, dev = _dev_only(cfg)
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "teachers"
     report = measure(cfg, candidate_embedders(cfg, teacher_specs(cfg)), pairs, dev, out_dir, repo_path)
-    table = report_table(report)
-    (out_dir / "teachers.md").write_text(table + "\n")
-    print(table)
+    _write_table(report_table(report), out_dir / "teachers.md")
     return report
 
 
 def measure_realism_additions(cfg: dict, out_dir: Path | None = None) -> dict:
     """Every present teacher's UMR-MP errors with each mask-realism addition (realism_report)."""
-    setup(cfg)
-    cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
-    split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
-    pairs, dev = _dev(cfg, cache, split)
+    cache, pairs, dev = _dev_only(cfg)
     results = {f"teacher {spec.name}": measure_realism(OnnxEmbedder.for_teacher(spec, cfg["run"]["threads"]).embed,
                                                        cache.crops, cache.keypoints, dev, pairs, cfg["data"]["mask_seed"])
                for spec in teacher_specs(cfg).values() if spec.available}
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "realism"
     out_dir.mkdir(parents=True, exist_ok=True)
     save_json(results, out_dir / "realism.json")
-    table = realism_table(results)
-    (out_dir / "realism.md").write_text(table + "\n")
-    print(table)
+    _write_table(realism_table(results), out_dir / "realism.md")
     return results
 
 
