@@ -1,5 +1,6 @@
-"""Markdown ablation table from metrics/teachers JSON files: one row per model, ACC and FNMR at
-FMR 1 % / 0.1 % on LFW dev (UMR-MP, MR-MP, UMR-UMP) and on MFR2 real masks (UMR-MP, all pairs).
+"""Markdown ablation table from metrics/teachers JSON files: one row per model, each cell
+"ACC / FNMR at FMR 1 % / FNMR at FMR 0.1 %" on LFW dev (UMR-MP, MR-MP, UMR-UMP) and on MFR2 real
+masks (UMR-MP, all pairs).
 
     python trainer/scripts/ablation_table.py "label=path/to/metrics.json[#model key prefix]" ...
 """
@@ -25,7 +26,6 @@ def cells(res: dict) -> list[str]:
 def main(args: list[str]) -> None:
     print("| model | " + " | ".join(c for c, _, _ in COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
-    print("| (each cell: ACC / FNMR@FMR1% / FNMR@FMR0.1%) |" + " |" * len(COLUMNS))
     for arg in args:
         label, spec = arg.split("=", 1)
         path, _, key = spec.partition("#")
