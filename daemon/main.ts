@@ -8,6 +8,7 @@ import { embedCommand } from './commands/embed.js';
 import { enrolCommand } from './commands/enrol.js';
 import { evalCommand } from './commands/eval.js';
 import { pairsCommand } from './commands/make-pairs.js';
+import { modelsCommand } from './commands/models.js';
 import { peopleCommand } from './commands/people.js';
 import { runCommand } from './commands/run.js';
 import { UsageError, type Command, type CommandIo } from './commands/command.js';
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   calibrateCommand,
   configCommand,
   pairsCommand,
+  modelsCommand,
   benchCommand,
 ];
 

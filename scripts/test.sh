@@ -12,6 +12,8 @@ npx tsc -p test/tsconfig.json --noEmit || status=1
 npx vitest run --reporter=default --reporter=json --outputFile.json=var/test-reports/vitest.json || status=1
 
 if [ "${MASKGATE_SKIP_TRAINER:-0}" != "1" ]; then
+  # ruff (config in trainer/pyproject.toml): any finding fails the run.
+  (cd trainer && ../.venv/bin/ruff check --no-fix .) || status=1
   (cd trainer && ../.venv/bin/python -m pytest -q --junitxml=../var/test-reports/pytest.xml)
   code=$?
   # pytest exits 5 when it collected no tests: that is a failure here, not a pass.

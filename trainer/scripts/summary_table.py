@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 
 def main(args: list[str]) -> None:
@@ -17,7 +18,7 @@ def main(args: list[str]) -> None:
     teacher = None
     for arg in args:
         name, path = arg.split("=", 1)
-        doc = json.loads(open(path).read())
+        doc = json.loads(Path(path).read_text())
         for key, res in doc.items():
             if key.startswith("_"):
                 continue

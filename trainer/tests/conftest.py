@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-LFW = Path("/work/shared/datasets/lfw-dev")
+# The development set's path lives in one place: the trainer's base config.
+LFW = Path(yaml.safe_load((REPO / "trainer" / "configs" / "base.yaml").read_text())["data"]["root"])
 TEACHER = REPO / "models" / "fr_feature" / "fr_feature.onnx"
 DETECTOR = REPO / "models" / "blazeface" / "blazeface_back_256.onnx"
 

@@ -50,7 +50,10 @@ def test_pairs_labels_are_right():
 
 def test_config_base_merge_and_overrides():
     cfg = load_config(REPO / "trainer" / "configs" / "gpu_full.yaml", ["reformer.lr=0.5"])
-    assert cfg["reformer"]["lr"] == 0.5 and cfg["encoder"]["epochs"] == 20 and cfg["data"]["dev_identities"] == 300
+    assert cfg["reformer"]["lr"] == 0.5 and cfg["reformer"]["epochs"] == 30 and cfg["data"]["dev_identities"] == 300
+    # gpu_full runs the stronger recipe: two levels of _base_ (cpu_edgeface → base), mixed precision, all data.
+    assert cfg["reformer"]["trunk"] == "edgeface_xs" and cfg["distill"]["teachers"] == ["edgeface_xs"]
+    assert cfg["run"]["amp"] is True and cfg["data"]["limit_train"] is None and cfg["data"]["extra_train"]
     with pytest.raises(ConfigError):
         load_config(REPO / "trainer" / "configs" / "cpu_small.yaml", ["reformer.nope=1"])
 

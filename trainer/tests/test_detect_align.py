@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 
 from maskgate_trainer.align import TEMPLATE, AlignmentError, align_face, align_matrix, umeyama
-from maskgate_trainer.detect import (ANCHORS, BlazeFaceDetector, DetectorError, compute_letterbox, decode,
-                                     generate_anchors, weighted_nms)
+from maskgate_trainer.detect import (
+    ANCHORS,
+    BlazeFaceDetector,
+    DetectorError,
+    compute_letterbox,
+    decode,
+    generate_anchors,
+    weighted_nms,
+)
 
 from .conftest import DETECTOR, LFW, REPO
 

@@ -10,8 +10,15 @@ import pytest
 import torch
 from torch import nn
 
-from maskgate_trainer.losses import (critic_loss, distillation_loss, generator_adversarial, gradient_penalty,
-                                     inpainting_l1, rkd_angle, rkd_distance)
+from maskgate_trainer.losses import (
+    critic_loss,
+    distillation_loss,
+    generator_adversarial,
+    gradient_penalty,
+    inpainting_l1,
+    rkd_angle,
+    rkd_distance,
+)
 
 
 def huber(d: float) -> float:

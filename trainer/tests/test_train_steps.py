@@ -10,7 +10,7 @@ from torch import nn
 from maskgate_trainer.losses import critic_loss, distillation_loss, inpainting_l1
 from maskgate_trainer.masks import synthesize_mask
 from maskgate_trainer.models.critic import Critic
-from maskgate_trainer.models.decoder import InpaintingDecoder, Inpainter
+from maskgate_trainer.models.decoder import Inpainter, InpaintingDecoder
 from maskgate_trainer.models.encoder import GenerativeEncoder
 from maskgate_trainer.models.onnx_net import load_onnx_net, teacher_preprocess_bgr
 from maskgate_trainer.models.reformer import EmbeddingHead, G2DReformer, TeacherInitReformer

@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("prepare", help="detect + align the face folders once into the crop cache, then cache teacher embeddings")
     with_config(sp)
     sp.add_argument("--limit", type=int, default=None, help="only the first N images (smoke runs)")
+    sp.add_argument("--force", action="store_true", help="rebuild crop caches that already exist")
     sp = sub.add_parser("train", help="train one stage")
     with_config(sp)
     sp.add_argument("--stage", required=True, choices=["encoder", "reformer", "classifier"])
@@ -30,6 +31,19 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"], help="which checkpoint's embedding")
     sp.add_argument("--out", default=None, help="output directory (default <out_dir>/eval_<stage>)")
     sp.add_argument("--onnx", default=None, help="evaluate this exported model (sidecar JSON beside it) instead")
+    sp.add_argument("--student-only", action="store_true",
+                    help="skip the teachers (the `teachers` command measures them on the same pairs)")
+    sp = sub.add_parser("teachers", help="measure every configured teacher and their ensembles on the dev protocols and MFR2")
+    with_config(sp)
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/teachers)")
+    sp = sub.add_parser("realism", help="each mask-realism addition's effect on every teacher's UMR-MP errors (dev pairs)")
+    with_config(sp)
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/realism)")
+    sp = sub.add_parser("fit-head",
+                        help="CPU-sized student: frozen teacher trunk + closed-form distilled linear head, exported and evaluated")
+    with_config(sp)
+    sp.add_argument("--out", required=True, help="ONNX path to write (sidecar JSON beside it)")
+    sp.add_argument("--no-eval", action="store_true", help="skip the dev evaluation")
     sp = sub.add_parser("export", help="export the student to ONNX + sidecar JSON")
     with_config(sp)
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
@@ -64,12 +78,16 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         from .data import build_cache
         from .train import load_training_data, repo_path
 
-        cache, stats = build_cache(repo_path(cfg["data"]["root"]), repo_path(cfg["data"]["detector"]), args.limit)
-        out = repo_path(cfg["data"]["cache_dir"])
-        cache.save(out)
-        (out / "prepare_stats.json").write_text(json.dumps(stats, indent=1))
-        load_training_data(cfg)  # computes and caches the teacher embeddings
-        print(json.dumps({k: v for k, v in stats.items() if k != "failedPaths"}))
+        for source in [cfg["data"], *cfg["data"]["extra_train"]]:
+            out = repo_path(source["cache_dir"])
+            if (out / "crops.npy").exists() and not args.force:
+                print(json.dumps({"cache": str(out), "kept": True}))
+                continue
+            cache, stats = build_cache(repo_path(source["root"]), repo_path(cfg["data"]["detector"]), args.limit)
+            cache.save(out)
+            (out / "prepare_stats.json").write_text(json.dumps(stats, indent=1))
+            print(json.dumps({"cache": str(out), **{k: v for k, v in stats.items() if k != "failedPaths"}}))
+        load_training_data(cfg)  # computes and caches the distillation teachers' embeddings
         return 0
     if args.command == "train":
         from .train import train_stage
@@ -82,7 +100,28 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
 
         from .train import evaluate_run
 
-        evaluate_run(cfg, args.stage, out_dir=Path(args.out) if args.out else None, onnx_path=args.onnx)
+        evaluate_run(cfg, args.stage, out_dir=Path(args.out) if args.out else None, onnx_path=args.onnx,
+                     with_teachers=not args.student_only)
+        return 0
+    if args.command == "teachers":
+        from pathlib import Path
+
+        from .train import measure_teachers
+
+        measure_teachers(cfg, Path(args.out) if args.out else None)
+        return 0
+    if args.command == "realism":
+        from pathlib import Path
+
+        from .train import measure_realism_additions
+
+        measure_realism_additions(cfg, Path(args.out) if args.out else None)
+        return 0
+    if args.command == "fit-head":
+        from .head_fit import fit_and_export
+        from .train import repo_path
+
+        print(json.dumps(fit_and_export(cfg, repo_path(args.out), evaluate=not args.no_eval), indent=1))
         return 0
     if args.command == "export":
         from .export import export_student

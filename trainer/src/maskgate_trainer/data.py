@@ -63,7 +63,7 @@ class FaceCache:
         (d / "index.json").write_text(json.dumps({"identities": self.identities, "paths": self.paths}))
 
     @classmethod
-    def load(cls, directory: str | Path, mmap: bool = True) -> "FaceCache":
+    def load(cls, directory: str | Path, mmap: bool = True) -> FaceCache:
         d = Path(directory)
         if not (d / "crops.npy").exists():
             raise DatasetError("NO_CACHE", f"no crop cache in {d}; run `python -m maskgate_trainer prepare` first")
@@ -71,6 +71,26 @@ class FaceCache:
         index = json.loads((d / "index.json").read_text())
         crops = np.load(d / "crops.npy", mmap_mode="r" if mmap else None)
         return cls(crops, meta["keypoints"], meta["labels"], index["identities"], index["paths"])
+
+
+    @classmethod
+    def concatenate(cls, caches: list[FaceCache]) -> FaceCache:
+        """One cache over several face sets (read into memory); identities stay distinct per set."""
+        labels, offset = [], 0
+        for c in caches:
+            labels.append(c.labels + offset)
+            offset += len(c.identities)
+        return cls(np.concatenate([np.asarray(c.crops) for c in caches]), np.concatenate([c.keypoints for c in caches]),
+                   np.concatenate(labels), [i for c in caches for i in c.identities], [p for c in caches for p in c.paths])
+
+
+def identity_weights(labels: np.ndarray, balance: float) -> np.ndarray:
+    """Sampling weight of each image: 1 / (images of its identity)^balance, normalised to sum 1.
+    balance 0 samples images uniformly; 1 gives every identity the same share, so a few prolific
+    identities (LFW's politicians) do not dominate; 0.5 sits between."""
+    counts = np.bincount(labels)[labels].astype(np.float64)
+    w = counts ** -float(balance)
+    return w / w.sum()
 
 
 def pick_central(dets: list, width: int, height: int):

@@ -18,6 +18,10 @@ def local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", "0"))
 
 
+def rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
 def init() -> None:
     if world_size() > 1 and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"

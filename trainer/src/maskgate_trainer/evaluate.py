@@ -9,13 +9,13 @@ Scores are cosine similarities of the embeddings."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from .masks import synthesize_mask
+from .masks import NO_REALISM, Realism, synthesize_mask
 from .metrics import roc_curve, verification_metrics
 
 Embedder = Callable[[np.ndarray], np.ndarray]  # (N,112,112,3) uint8 RGB -> (N,D) float
@@ -59,12 +59,13 @@ def make_pairs(labels: np.ndarray, indices: np.ndarray, seed: int, max_genuine_p
     return PairList(np.asarray(left), np.asarray(right), np.asarray(gen))
 
 
-def masked_versions(crops: np.ndarray, keypoints: np.ndarray, indices: np.ndarray, side: int, seed: int) -> np.ndarray:
+def masked_versions(crops: np.ndarray, keypoints: np.ndarray, indices: np.ndarray, side: int, seed: int,
+                    realism: Realism = NO_REALISM) -> np.ndarray:
     """Deterministic masked copy of each listed crop; `side` 0/1 gives independent masks."""
     out = np.empty((len(indices), 112, 112, 3), np.uint8)
     for k, i in enumerate(indices.tolist()):
         rng = np.random.default_rng([seed, int(i), side])
-        out[k] = synthesize_mask(np.asarray(crops[i]), keypoints[i], rng).image
+        out[k] = synthesize_mask(np.asarray(crops[i]), keypoints[i], rng, realism=realism).image
     return out
 
 
@@ -118,7 +119,7 @@ def plot_results(results: dict[str, dict], genuine: np.ndarray, out_dir: str | P
     out.mkdir(parents=True, exist_ok=True)
     written = []
     fig, axes = plt.subplots(1, len(PROTOCOLS), figsize=(5 * len(PROTOCOLS), 4.2))
-    for ax, proto in zip(axes, PROTOCOLS):
+    for ax, proto in zip(axes, PROTOCOLS, strict=True):
         for name, res in results.items():
             s = np.asarray(res["_scores"][proto])
             fmr, tpr = roc_curve(s, genuine)

@@ -32,6 +32,39 @@ class MaskError(Exception):
 
 
 @dataclass(frozen=True)
+class Realism:
+    """Probabilities of the realism additions (0 = never). All default to off, so the development
+    masks (and every mask drawn before these existed) stay exactly as they were for a seed; the
+    additions draw from their own generator, seeded from the mask's, for the same reason.
+
+    - folds: cloth folds and creases (soft bands of shading across the mask);
+    - nose_shadow: the shadow the nose bridge casts under the nose wire, and the wire's own ridge;
+    - light_match: the mask takes the colour cast of the light on the face (white balance);
+    - chin_shape: the wearer's chin and mouth shape showing through (shading along the jaw curve);
+    - glasses: spectacles worn over the mask (frames over the eyes, resting on the mask's top edge);
+    - hand: a hand partly over the mask (skin from the face's own colour)."""
+
+    folds: float = 0.0
+    nose_shadow: float = 0.0
+    light_match: float = 0.0
+    chin_shape: float = 0.0
+    glasses: float = 0.0
+    hand: float = 0.0
+
+    @classmethod
+    def from_config(cls, raw: dict | None) -> Realism:
+        raw = raw or {}
+        unknown = set(raw) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise MaskError("BAD_REALISM", f"unknown realism additions {sorted(unknown)}")
+        return cls(**{k: float(v) for k, v in raw.items()})
+
+
+NO_REALISM = Realism()
+REALISM_ADDITIONS = tuple(Realism.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
 class MaskSample:
     image: np.ndarray  # (112,112,3) uint8 RGB, masked
     occlusion: np.ndarray  # (112,112) uint8 {0,1}
@@ -203,13 +236,13 @@ def _decorate(rng: np.random.Generator, img: np.ndarray, alpha: np.ndarray, geom
     """Pleats, seams, valves, nose wire; drawn inside the mask only (then multiplied by alpha later)."""
     darker = (base * rng.uniform(0.55, 0.8)).tolist()
     lighter = np.clip(base * 1.15 + 10, 0, 255).tolist()
-    l, r, top, bottom = geom["left"], geom["right"], geom["top"], geom["bottom"]
+    left, r, top, bottom = geom["left"], geom["right"], geom["top"], geom["bottom"]
     if shape == "surgical":
         n = int(rng.integers(2, 5))
         for k in range(n):
             y = top + (bottom - top) * (0.25 + 0.55 * k / max(n - 1, 1)) + rng.normal(0, 1)
-            cv2.line(img, (int(l - 5), int(y)), (int(r + 5), int(y + rng.normal(0, 1.5))), darker, 1, cv2.LINE_AA)
-            cv2.line(img, (int(l - 5), int(y + 1)), (int(r + 5), int(y + 1)), lighter, 1, cv2.LINE_AA)
+            cv2.line(img, (int(left - 5), int(y)), (int(r + 5), int(y + rng.normal(0, 1.5))), darker, 1, cv2.LINE_AA)
+            cv2.line(img, (int(left - 5), int(y + 1)), (int(r + 5), int(y + 1)), lighter, 1, cv2.LINE_AA)
         if rng.random() < 0.7:  # nose wire
             cv2.line(img, (int(geom["cx"] - 10), int(top + 2)), (int(geom["cx"] + 10), int(top + 2)), lighter, 1, cv2.LINE_AA)
     elif shape == "kn95":
@@ -220,19 +253,110 @@ def _decorate(rng: np.random.Generator, img: np.ndarray, alpha: np.ndarray, geom
     elif shape == "n95":
         if rng.random() < 0.4:  # exhalation valve
             side = 1 if rng.random() < 0.5 else -1
-            c = (int(geom["cx"] + side * (r - l) * 0.22), int((geom["nose"][1] + geom["mouth"][1]) / 2 + 6))
+            c = (int(geom["cx"] + side * (r - left) * 0.22), int((geom["nose"][1] + geom["mouth"][1]) / 2 + 6))
             rad = int(rng.integers(6, 10))
             cv2.circle(img, c, rad, darker, -1, cv2.LINE_AA)
             cv2.circle(img, c, rad - 2, lighter, 1, cv2.LINE_AA)
         if rng.random() < 0.5:
-            cv2.ellipse(img, (int(geom["cx"]), int((top + bottom) / 2)), (int((r - l) * 0.38), int((bottom - top) * 0.36)),
+            cv2.ellipse(img, (int(geom["cx"]), int((top + bottom) / 2)), (int((r - left) * 0.38), int((bottom - top) * 0.36)),
                         0, 0, 360, darker, 1, cv2.LINE_AA)
     elif shape.startswith("cloth") and rng.random() < 0.5:
         cv2.line(img, (int(geom["cx"]), int(top)), (int(geom["cx"]), int(bottom)), darker, 1, cv2.LINE_AA)
 
 
+def _folds(rng: np.random.Generator, geom: dict) -> np.ndarray:
+    """Multiplicative shading of 2-4 soft creases running roughly across the mask."""
+    yy, xx = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float64)
+    shade = np.ones((CROP_SIZE, CROP_SIZE))
+    for _ in range(int(rng.integers(2, 5))):
+        y0 = rng.uniform(geom["top"], geom["bottom"])
+        tilt = rng.normal(0, 0.15)
+        width = rng.uniform(1.5, 4.0)
+        d = (yy - y0 - tilt * (xx - geom["cx"])) / width
+        shade *= 1 - rng.uniform(0.08, 0.25) * np.exp(-d**2) + rng.uniform(0.0, 0.1) * np.exp(-((d - 1.2) ** 2))
+    return shade
+
+
+def _nose_shadow(rng: np.random.Generator, geom: dict) -> np.ndarray:
+    """Darkening just below the nose-wire line on both sides of the bridge, plus a lit ridge on it."""
+    yy, xx = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float64)
+    below = yy - geom["top"]
+    side = np.abs(xx - geom["cx"]) / max((geom["right"] - geom["left"]) / 2, 1.0)
+    shadow = np.exp(-((below - rng.uniform(3, 7)) / rng.uniform(2, 4)) ** 2) * np.clip(side * 1.5, 0.2, 1.0)
+    ridge = np.exp(-((below - 1.5) / 1.2) ** 2) * np.exp(-(((xx - geom["cx"]) / 10) ** 2))
+    return 1 - rng.uniform(0.2, 0.45) * shadow + rng.uniform(0.05, 0.2) * ridge
+
+
+def _chin_shape(rng: np.random.Generator, geom: dict) -> np.ndarray:
+    """Shading along the chin curve and a faint hollow at the mouth: the face under the fabric."""
+    yy, xx = np.mgrid[0:CROP_SIZE, 0:CROP_SIZE].astype(np.float64)
+    mouth = geom["mouth"]
+    chin_y = mouth[1] + (geom["bottom"] - mouth[1]) * rng.uniform(0.45, 0.75)
+    half = max((geom["right"] - geom["left"]) / 2, 1.0)
+    jaw = chin_y - 0.5 * ((xx - geom["cx"]) / half) ** 2 * (chin_y - geom["top"]) * 0.6
+    under = np.clip((yy - jaw) / 6.0, 0, 1)
+    mouth_hollow = np.exp(-(((xx - mouth[0]) / 9) ** 2 + ((yy - mouth[1]) / 3.5) ** 2))
+    return (1 - rng.uniform(0.1, 0.3) * under) * (1 - rng.uniform(0.03, 0.12) * mouth_hollow)
+
+
+def _light_cast(face: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Per-channel gain that gives a neutral surface the colour cast of the light on the face
+    (grey-world on the visible skin around the mask)."""
+    skin = face[~region] if (~region).any() else face.reshape(-1, 3)
+    mean = skin.reshape(-1, 3).mean(axis=0) + 1e-3
+    gain = mean / mean.mean()
+    # Skin is warm by itself: keep only part of its cast so every mask does not turn orange.
+    return np.clip(1 + 0.5 * (gain - 1), 0.75, 1.3)
+
+
+def _glasses(rng: np.random.Generator, out: np.ndarray, kps: np.ndarray, geom: dict) -> None:
+    """Spectacle frames over the eyes; the bridge and lower rims rest on the mask's top edge."""
+    reye, leye = kps[0], kps[1]
+    eye_dist = max(float(np.linalg.norm(leye - reye)), 10.0)
+    colour = [float(v) for v in (rng.uniform(10, 70, 3) if rng.random() < 0.7 else rng.uniform(80, 200, 3))]
+    thick = int(rng.integers(1, 3))
+    axes = (int(eye_dist * rng.uniform(0.32, 0.42)), int(eye_dist * rng.uniform(0.22, 0.3)))
+    centres = [(int(reye[0]), int(reye[1] + 1)), (int(leye[0]), int(leye[1] + 1))]
+    tint = rng.random() < 0.3  # sunglasses-like tint inside the rims
+    for c in centres:
+        if tint:
+            lens = np.zeros(out.shape[:2], np.uint8)
+            cv2.ellipse(lens, c, axes, 0, 0, 360, 1, -1)
+            out[lens > 0] *= rng.uniform(0.35, 0.7)
+        cv2.ellipse(out, c, axes, 0, 0, 360, colour, thick, cv2.LINE_AA)
+    cv2.line(out, (centres[0][0] + axes[0], centres[0][1]), (centres[1][0] - axes[0], centres[1][1]), colour, thick, cv2.LINE_AA)
+    for c, ear in ((centres[0], geom["ear_l"]), (centres[1], geom["ear_r"])):
+        edge = c[0] - axes[0] if c is centres[0] else c[0] + axes[0]
+        cv2.line(out, (int(edge), int(c[1])), (int(ear[0]), int(c[1] - 2)), colour, thick, cv2.LINE_AA)
+
+
+def _hand(rng: np.random.Generator, out: np.ndarray, face: np.ndarray, geom: dict) -> np.ndarray:
+    """A hand (palm and fingers, the face's own skin colour, slightly shaded) over one side of the mask;
+    returns its coverage map."""
+    # Skin: the bright end of the band between the eyes and the mask (cheeks, nose bridge), not brows or frames.
+    top = int(np.clip(geom["top"], 12, CROP_SIZE))
+    band = face[top - 10 : top - 1, int(max(geom["left"], 0)) : int(geom["right"])].reshape(-1, 3)
+    lum = band.mean(axis=1)
+    skin = np.median(band[lum >= np.percentile(lum, 60)], axis=0) if len(band) else np.array([180.0, 140.0, 120.0])
+    colour = np.clip(skin * rng.uniform(0.85, 1.1) + rng.normal(0, 6, 3), 0, 255)
+    side = 1 if rng.random() < 0.5 else -1
+    x_edge = geom["cx"] + side * (geom["right"] - geom["left"]) * rng.uniform(0.05, 0.3)
+    y0 = rng.uniform(geom["top"] + 5, geom["bottom"])
+    cover = np.zeros(out.shape[:2], np.uint8)
+    palm_centre = (int(x_edge + side * 22), int(y0 + 12))
+    cv2.ellipse(cover, palm_centre, (22, 18), rng.uniform(-30, 30), 0, 360, 1, -1)
+    for k in range(4):  # fingers reaching across the mask
+        fy = int(y0 - 6 + 7 * k)
+        cv2.line(cover, palm_centre, (int(x_edge - side * rng.uniform(0, 12)), fy), 1, int(rng.integers(5, 8)))
+    cov = cv2.GaussianBlur(cover.astype(np.float64), (3, 3), 0)
+    xx = np.arange(out.shape[1])[None, :]
+    shade = 1 - 0.15 * np.clip(side * (x_edge - xx) / 20, 0, 1)
+    out[:] = out * (1 - cov[..., None]) + (colour * shade[..., None]) * cov[..., None]
+    return cov
+
+
 def synthesize_mask(face_rgb: np.ndarray, keypoints: np.ndarray | None, rng: np.random.Generator | int,
-                    shape: str | None = None, surface: str | None = None) -> MaskSample:
+                    shape: str | None = None, surface: str | None = None, realism: Realism = NO_REALISM) -> MaskSample:
     """Paint a random mask over nose and mouth of an aligned crop. Returns the masked image and the
     binary occlusion map (1 = pixel covered by the mask, straps excluded)."""
     if face_rgb.shape != (CROP_SIZE, CROP_SIZE, 3) or face_rgb.dtype != np.uint8:
@@ -266,6 +390,17 @@ def synthesize_mask(face_rgb: np.ndarray, keypoints: np.ndarray | None, rng: np.
     region = alpha > 0.5
     face_lum = float(lum[region].mean()) if region.any() else float(lum.mean())
     tex *= np.clip((face_lum / 140.0) ** rng.uniform(0.3, 0.8), 0.35, 1.4)
+    # Realism additions use their own generator so that the draws below stay those of the original.
+    extra = np.random.default_rng(rng.integers(2**63)) if realism != NO_REALISM else None
+    if extra is not None:
+        if extra.random() < realism.folds:
+            tex *= _folds(extra, geom)[..., None]
+        if extra.random() < realism.nose_shadow:
+            tex *= _nose_shadow(extra, geom)[..., None]
+        if extra.random() < realism.chin_shape:
+            tex *= _chin_shape(extra, geom)[..., None]
+        if extra.random() < realism.light_match:
+            tex *= _light_cast(face, region)
     out = face * (1 - alpha[..., None]) + np.clip(tex, 0, 255) * alpha[..., None]
     # Ear loops / straps (not part of the occlusion map: thin, and over cheeks/background).
     if rng.random() < 0.85:
@@ -275,13 +410,18 @@ def synthesize_mask(face_rgb: np.ndarray, keypoints: np.ndarray | None, rng: np.
                 (geom["right"] - 2, geom["top"] + 4), (geom["right"] - 2, geom["bottom"] - 10)]
         low = np.array([0.0, 8.0])
         ears = [geom["ear_l"], geom["ear_l"] + low, geom["ear_r"], geom["ear_r"] + low]
-        for (x0, y0), e in zip(ends, ears):
+        for (x0, y0), e in zip(ends, ears, strict=True):
             cv2.line(out, (int(x0), int(y0)), (int(e[0]), int(e[1])), strap, thick, cv2.LINE_AA)
     if rng.random() < 0.3:  # slight blur: print/real-world softness
         k = 3
         blurred = cv2.GaussianBlur(out, (k, k), 0)
         out = np.where(alpha[..., None] > 0.02, blurred, out)
     occlusion = (alpha > 0.5).astype(np.uint8)
+    if extra is not None:
+        if extra.random() < realism.glasses:
+            _glasses(extra, out, kps, geom)
+        if extra.random() < realism.hand:
+            occlusion = np.maximum(occlusion, (_hand(extra, out, face, geom) > 0.5).astype(np.uint8))
     return MaskSample(np.clip(out + 0.5, 0, 255).astype(np.uint8), occlusion, shape, surface)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,21 +17,34 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
-from tqdm import tqdm
+from torch.utils.data import DataLoader, Dataset, WeightedRandomSampler
 
 from . import distributed as dist_util
-from .data import FaceCache, Split, split_identities
-from .evaluate import (DevImages, PairList, build_dev_images, evaluate_embedder, make_pairs, metrics_table,
-                       plot_results, save_json, strip_scores)
+from . import runner
+from .data import FaceCache, Split, identity_weights, split_identities
+from .evaluate import (
+    DevImages,
+    PairList,
+    build_dev_images,
+    evaluate_embedder,
+    make_pairs,
+    metrics_table,
+    plot_results,
+    save_json,
+    strip_scores,
+)
 from .losses import critic_loss, distillation_loss, generator_adversarial, inpainting_l1
-from .masks import augment_pair, synthesize_mask
+from .masks import Realism, augment_pair, synthesize_mask
 from .models.critic import Critic
-from .models.decoder import InpaintingDecoder, Inpainter
+from .models.decoder import Inpainter, InpaintingDecoder
 from .models.encoder import GenerativeEncoder
-from .models.onnx_net import load_onnx_net, teacher_preprocess_bgr
+from .models.onnx_net import teacher_preprocess_bgr
 from .models.reformer import EmbeddingHead, G2DReformer, G2DStudent, TeacherInitReformer
-from .teacher import OnnxEmbedder
+from .models.trunk import load_trunk
+from .real_masked import evaluate_real_masked, read_pairs
+from .realism_report import measure_realism, realism_table
+from .teacher import OnnxEmbedder, Preprocess, TeacherSpec, combine_targets, load_teachers
+from .teacher_report import candidate_embedders, measure, real_masked_cache, report_table
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STAGES = ("encoder", "reformer", "classifier")
@@ -59,27 +73,57 @@ class TrainingData:
     teacher_flip: np.ndarray  # same for horizontally flipped crops
 
 
-def teacher_embeddings(cfg: dict, cache: FaceCache) -> tuple[np.ndarray, np.ndarray]:
-    """Teacher embeddings of every unmasked crop (and its mirror image), cached beside the crops."""
-    d = repo_path(cfg["data"]["cache_dir"])
-    stem = Path(cfg["teacher"]["onnx"]).stem
-    paths = d / f"teacher_{stem}.npy", d / f"teacher_{stem}_flip.npy"
+def teacher_specs(cfg: dict) -> dict[str, TeacherSpec]:
+    return load_teachers(cfg, REPO_ROOT)
+
+
+def cached_teacher_embeddings(cfg: dict, spec: TeacherSpec, cache: FaceCache, cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One teacher's embeddings of every unmasked crop (and its mirror image), cached beside the crops."""
+    paths = cache_dir / f"teacher_{spec.name}.npy", cache_dir / f"teacher_{spec.name}_flip.npy"
     if not paths[0].exists() or not paths[1].exists():
-        emb = OnnxEmbedder(repo_path(cfg["teacher"]["onnx"]), num_threads=cfg["run"]["threads"])
+        emb = OnnxEmbedder.for_teacher(spec, num_threads=cfg["run"]["threads"])
         np.save(paths[0], emb.embed(cache.crops, progress=True))
         np.save(paths[1], emb.embed(np.ascontiguousarray(np.asarray(cache.crops)[:, :, ::-1]), progress=True))
     return np.load(paths[0]), np.load(paths[1])
 
 
+def distillation_targets(cfg: dict, caches: list[tuple[FaceCache, Path]]) -> tuple[np.ndarray, np.ndarray]:
+    """The distillation target of every crop (and mirror) of every source: one teacher's embedding
+    or the ensemble of `distill.teachers` combined as `distill.combine`."""
+    specs = teacher_specs(cfg)
+    names = cfg["distill"]["teachers"]
+    unknown = [n for n in names if n not in specs]
+    if not names or unknown:
+        raise TrainingError("BAD_TEACHERS", f"distill.teachers {names} must name configured teachers {list(specs)}")
+    plain, flip = [], []
+    for name in names:
+        per_source = [cached_teacher_embeddings(cfg, specs[name], c, d) for c, d in caches]
+        plain.append(np.concatenate([p for p, _ in per_source]))
+        flip.append(np.concatenate([f for _, f in per_source]))
+    combine = cfg["distill"]["combine"]
+    return combine_targets(plain, combine), combine_targets(flip, combine)
+
+
 def load_training_data(cfg: dict) -> TrainingData:
-    cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
-    split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
-    train = split.train
-    if cfg["data"].get("limit_train"):
-        train = np.random.default_rng(cfg["run"]["seed"]).permutation(train)[: cfg["data"]["limit_train"]]
-        train.sort()
-    t, tf = teacher_embeddings(cfg, cache)
-    return TrainingData(cache, split, train, t, tf)
+    """The primary face set (whose held-out identities make the dev pairs) plus every `extra_train`
+    set, each with its own identities held out; training indices cover the rest of all of them."""
+    d = cfg["data"]
+    primary_dir = repo_path(d["cache_dir"])
+    sources = [(FaceCache.load(primary_dir), primary_dir, d["dev_identities"])]
+    for extra in d["extra_train"]:
+        extra_dir = repo_path(extra["cache_dir"])
+        sources.append((FaceCache.load(extra_dir), extra_dir, int(extra["dev_identities"])))
+    cache = FaceCache.concatenate([c for c, _, _ in sources]) if len(sources) > 1 else sources[0][0]
+    split = split_identities(sources[0][0].labels, d["dev_identities"], d["split_seed"])
+    train, offset = [split.train], len(sources[0][0])
+    for extra_cache, _, held_out in sources[1:]:
+        train.append(split_identities(extra_cache.labels, held_out, d["split_seed"]).train + offset)
+        offset += len(extra_cache)
+    train_idx = np.concatenate(train)
+    if d.get("limit_train"):
+        train_idx = np.sort(np.random.default_rng(cfg["run"]["seed"]).permutation(train_idx)[: d["limit_train"]])
+    t, tf = distillation_targets(cfg, [(c, p) for c, p, _ in sources])
+    return TrainingData(cache, split, train_idx, t, tf)
 
 
 def to_input(batch_rgb: np.ndarray) -> torch.Tensor:
@@ -97,6 +141,7 @@ class MaskedFaceDataset(Dataset):
         self.data, self.indices, self.aug, self.seed = data, indices, aug, seed
         self.class_of = class_of or {}
         self.unmasked_p = aug.get("unmasked_p", 0.0) if unmasked_p is None else unmasked_p
+        self.realism = Realism.from_config(aug.get("realism"))
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -109,7 +154,7 @@ class MaskedFaceDataset(Dataset):
         i = int(self.indices[k])
         rng = np.random.default_rng([self.seed, self.epoch, i])
         crop = np.asarray(self.data.cache.crops[i])
-        sample = synthesize_mask(crop, self.data.cache.keypoints[i], rng)
+        sample = synthesize_mask(crop, self.data.cache.keypoints[i], rng, realism=self.realism)
         plain = bool(rng.random() < self.unmasked_p)
         inp = crop if plain else sample.image
         occ = np.zeros_like(sample.occlusion) if plain else sample.occlusion
@@ -135,8 +180,17 @@ def make_loader(ds: MaskedFaceDataset, batch_size: int, cfg: dict, shuffle_seed:
     if len(ds) // dist_util.world_size() < batch_size:
         raise TrainingError("TOO_FEW_SAMPLES", f"{len(ds)} samples over {dist_util.world_size()} process(es) "
                             f"do not fill one batch of {batch_size}")
-    sampler = dist_util.sampler(ds, shuffle_seed)
     gen = torch.Generator().manual_seed(shuffle_seed)
+    balance = float(cfg["data"]["identity_balance"])
+    if balance > 0:
+        # With replacement, drawn per process: each rank gets its own seeded share of the epoch.
+        weights = identity_weights(ds.data.cache.labels[ds.indices], balance)
+        per_rank = len(ds) // dist_util.world_size()
+        rank_gen = torch.Generator().manual_seed(shuffle_seed * 1000 + dist_util.rank())
+        sampler = WeightedRandomSampler(torch.from_numpy(weights), per_rank, replacement=True, generator=rank_gen)
+        return DataLoader(ds, batch_size=batch_size, sampler=sampler, collate_fn=collate,
+                          num_workers=cfg["run"]["num_workers"], drop_last=True)
+    sampler = dist_util.sampler(ds, shuffle_seed)
     return DataLoader(ds, batch_size=batch_size, shuffle=sampler is None, sampler=sampler, generator=gen,
                       collate_fn=collate, num_workers=cfg["run"]["num_workers"], drop_last=True)
 
@@ -152,8 +206,11 @@ def build_encoder(cfg: dict) -> GenerativeEncoder:
 def build_reformer(cfg: dict) -> nn.Module:
     r = cfg["reformer"]
     if r["arch"] == "teacher_init":
-        trunk = load_onnx_net(repo_path(cfg["teacher"]["onnx"]))
-        return TeacherInitReformer(trunk, cfg["encoder"]["channels"], cfg["teacher"]["inject_at"], r["use_generative"])
+        specs = teacher_specs(cfg)
+        if r["trunk"] not in specs:
+            raise TrainingError("BAD_TRUNK", f"reformer.trunk {r['trunk']!r} is not a configured teacher {list(specs)}")
+        trunk = load_trunk(specs[r["trunk"]])
+        return TeacherInitReformer(trunk, cfg["encoder"]["channels"], r["inject_at"], r["use_generative"])
     if r["arch"] == "g2d":
         return G2DReformer(cfg["encoder"]["channels"])
     raise TrainingError("BAD_ARCH", f"unknown reformer arch {r['arch']!r}")
@@ -230,58 +287,113 @@ def setup(cfg: dict) -> torch.device:
     return torch.device("cpu")
 
 
+def _autocast(cfg: dict, dev: torch.device):
+    """Mixed precision (bfloat16 autocast) when `run.amp` is set: the GPU recipe. bf16 keeps fp32's
+    exponent range, so no loss scaling is needed; losses are computed in fp32."""
+    return torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bool(cfg["run"].get("amp")))
+
+
+def _epoch_loader(ds: MaskedFaceDataset, batch_size: int, cfg: dict, seed: int):
+    """Loader factory for the epoch runner: re-seeds the dataset's masks and the shuffle per epoch."""
+
+    def make(epoch: int) -> DataLoader:
+        ds.set_epoch(epoch)
+        return make_loader(ds, batch_size, cfg, seed + epoch)
+
+    return make
+
+
 def _resume_state(cfg: dict, stage: str, resume: bool) -> dict | None:
     if not resume:
         return None
     return load_checkpoint(cfg, stage, own=True)
 
 
-def _progress(loader: DataLoader, desc: str):
-    return tqdm(loader, desc=desc, unit="batch", disable=not dist_util.is_main(), mininterval=5.0)
-
-
-def _dev(cfg: dict, data: TrainingData) -> tuple[PairList, DevImages]:
-    pairs = make_pairs(data.cache.labels, data.split.dev, cfg["data"]["pair_seed"],
+def _dev(cfg: dict, cache: FaceCache, split: Split) -> tuple[PairList, DevImages]:
+    pairs = make_pairs(cache.labels, split.dev, cfg["data"]["pair_seed"],
                        cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
-    return pairs, build_dev_images(data.cache.crops, data.cache.keypoints, pairs, cfg["data"]["mask_seed"])
+    return pairs, build_dev_images(cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
 
 
 def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None,
-                 onnx_path: str | Path | None = None) -> dict:
+                 onnx_path: str | Path | None = None, with_teachers: bool = True) -> dict:
     """Student (from `stage`'s checkpoints, or an exported ONNX file with its sidecar JSON) and teacher
     on the dev pairs; writes metrics.json, metrics.md and plots."""
     data = data or load_training_data(cfg)
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / f"eval_{stage}"
-    pairs, dev = _dev(cfg, data)
+    pairs, dev = _dev(cfg, data.cache, data.split)
     if onnx_path is not None:
         side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
-        onnx_model = OnnxEmbedder(onnx_path, bgr=side["channelOrder"] == "BGR", mean=side["mean"][0],
-                                  std=side["std"][0], num_threads=cfg["run"]["threads"])
+        onnx_model = OnnxEmbedder(onnx_path, Preprocess(side["channelOrder"] == "BGR", side["mean"][0], side["std"][0]),
+                                  num_threads=cfg["run"]["threads"])
         name, embed = f"student ({side['modelId']}.onnx)", onnx_model.embed
     else:
         name, embed = f"student ({stage})", torch_embedder(build_student(cfg, stage), cfg["run"]["eval_batch"])
     t0 = time.time()
     results = {name: evaluate_embedder(embed, dev, pairs)}
     seconds = time.time() - t0
-    teacher = OnnxEmbedder(repo_path(cfg["teacher"]["onnx"]), num_threads=cfg["run"]["threads"])
-    results["teacher (fr_feature)"] = evaluate_embedder(teacher.embed, dev, pairs)
+    embedders = {name: embed}
+    for spec in teacher_specs(cfg).values() if with_teachers else ():
+        if spec.available:  # an absent teacher (e.g. non-commercial weights not installed) is skipped, not faked
+            embedders[f"teacher ({spec.name})"] = OnnxEmbedder.for_teacher(spec, cfg["run"]["threads"]).embed
+            results[f"teacher ({spec.name})"] = evaluate_embedder(embedders[f"teacher ({spec.name})"], dev, pairs)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_results(results, pairs.genuine, out_dir)
     summary = strip_scores(results)
+    real = real_masked_cache(cfg, repo_path)
+    if real is not None:
+        real_pairs = read_pairs(real[1], real[0])
+        for model_name, model_embed in embedders.items():
+            summary[model_name]["MFR2"] = evaluate_real_masked(model_embed, real[0], real_pairs)
     summary["_meta"] = {"stage": stage, "pairs": int(len(pairs.genuine)), "genuine": int(pairs.genuine.sum()),
                         "devImages": int(len(dev.index)), "devIdentities": len(data.split.dev_identities),
                         "studentEmbedImagesPerSecond": round(3 * len(dev.index) / seconds, 1)}
     save_json(summary, out_dir / "metrics.json")
     table = metrics_table(results)
-    (out_dir / "metrics.md").write_text(table + "\n")
+    (out_dir / "metrics.md").write_text(table + "\n" + (("\n" + report_table(summary) + "\n") if real else ""))
     print(table)
     return summary
+
+
+def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+    """The primary set's crops and development pairs, without loading training targets."""
+    setup(cfg)
+    cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
+    split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
+    return cache, *_dev(cfg, cache, split)
+
+
+def _write_table(table: str, path: Path) -> None:
+    path.write_text(table + "\n")
+    print(table)
+
+
+def measure_teachers(cfg: dict, out_dir: Path | None = None) -> dict:
+    """Every configured teacher that is present, and their ensembles, on the dev protocols and MFR2."""
+    _, pairs, dev = _dev_only(cfg)
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "teachers"
+    report = measure(cfg, candidate_embedders(cfg, teacher_specs(cfg)), pairs, dev, out_dir, repo_path)
+    _write_table(report_table(report), out_dir / "teachers.md")
+    return report
+
+
+def measure_realism_additions(cfg: dict, out_dir: Path | None = None) -> dict:
+    """Every present teacher's UMR-MP errors with each mask-realism addition (realism_report)."""
+    cache, pairs, dev = _dev_only(cfg)
+    results = {f"teacher {spec.name}": measure_realism(OnnxEmbedder.for_teacher(spec, cfg["run"]["threads"]).embed,
+                                                       cache.crops, cache.keypoints, dev, pairs, cfg["data"]["mask_seed"])
+               for spec in teacher_specs(cfg).values() if spec.available}
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "realism"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_json(results, out_dir / "realism.json")
+    _write_table(realism_table(results), out_dir / "realism.md")
+    return results
 
 
 # ---------------------------------------------------------------- stage 1
 
 
-def train_encoder(cfg: dict, resume: bool = False) -> dict:
+def train_encoder(cfg: dict, resume: bool = False, callbacks: Sequence[runner.Callback] = ()) -> dict:
     dev = setup(cfg)
     data = load_training_data(cfg)
     e = cfg["encoder"]
@@ -291,48 +403,44 @@ def train_encoder(cfg: dict, resume: bool = False) -> dict:
     critic = Critic().to(dev)
     opt_g = torch.optim.Adam(inpainter.parameters(), lr=e["lr"], betas=(0.5, 0.9))
     opt_c = torch.optim.Adam(critic.parameters(), lr=e["critic_lr"], betas=(0.5, 0.9))
-    start = 0
+    start, history = 0, []
     if (st := _resume_state(cfg, "encoder", resume)) is not None:
         inpainter.encoder.load_state_dict(st["encoder"]), inpainter.decoder.load_state_dict(st["decoder"])
         critic.load_state_dict(st["critic"]), opt_g.load_state_dict(st["opt_g"]), opt_c.load_state_dict(st["opt_c"])
-        start = st["epoch"] + 1
+        start, history = st["epoch"] + 1, st.get("history", [])
     # The critic stays unwrapped: DDP does not support the double backward of the gradient penalty,
     # so its gradients are averaged by hand.
     g_model, c_model = dist_util.wrap(inpainter, dev), critic
-    history = []
-    for epoch in range(start, e["epochs"]):
-        ds.set_epoch(epoch)
-        loader = make_loader(ds, e["batch_size"], cfg, cfg["run"]["seed"] + epoch)
-        inpainter.train(), critic.train()
-        t0, seen, sums = time.time(), 0, {"l1": 0.0, "adv": 0.0, "critic": 0.0}
-        bar = _progress(loader, f"encoder {epoch + 1}/{e['epochs']}")
-        for step, b in enumerate(bar):
-            x, y, m = b["input"].to(dev), b["target"].to(dev), b["occlusion"].to(dev)
-            gen, occ_logits = g_model(x)
-            done = Inpainter.complete(x, gen, m)
-            opt_c.zero_grad(set_to_none=True)
-            lc = critic_loss(c_model, y, done, e["gp_weight"])
-            lc.backward()
-            if dist_util.world_size() > 1:
-                dist_util.allreduce_grads(critic)
-            opt_c.step()
-            opt_g.zero_grad(set_to_none=True)
-            l1 = inpainting_l1(gen, y, m, e["hole_weight"])
-            adv = generator_adversarial(c_model, done)
-            seg = F.binary_cross_entropy_with_logits(occ_logits, m)
-            (l1 + 0.1 * seg + e["adv_weight"] * adv).backward()
-            opt_g.step()
-            seen += len(x)
-            for k, v in (("l1", l1), ("adv", adv), ("critic", lc)):
-                sums[k] += float(v)
-            bar.set_postfix(l1=f"{float(l1):.4f}", critic=f"{float(lc):.3f}", img_s=f"{seen / (time.time() - t0):.1f}")
-        n = max(step + 1, 1)
-        rec = {"epoch": epoch, **{k: v / n for k, v in sums.items()}, "imagesPerSecond": seen / (time.time() - t0)}
-        history.append(rec)
+
+    def step(b: dict, _global_step: int) -> dict[str, float]:
+        x, y, m = b["input"].to(dev), b["target"].to(dev), b["occlusion"].to(dev)
+        gen, occ_logits = g_model(x)
+        done = Inpainter.complete(x, gen, m)
+        opt_c.zero_grad(set_to_none=True)
+        lc = critic_loss(c_model, y, done, e["gp_weight"])
+        lc.backward()
+        if dist_util.world_size() > 1:
+            dist_util.allreduce_grads(critic)
+        opt_c.step()
+        opt_g.zero_grad(set_to_none=True)
+        l1 = inpainting_l1(gen, y, m, e["hole_weight"])
+        adv = generator_adversarial(c_model, done)
+        seg = F.binary_cross_entropy_with_logits(occ_logits, m)
+        (l1 + 0.1 * seg + e["adv_weight"] * adv).backward()
+        opt_g.step()
+        return {"images": len(x), "l1": float(l1), "adv": float(adv), "critic": float(lc)}
+
+    def save(epoch: int, history: list[dict]) -> None:
         save_checkpoint(cfg, "encoder", {
             "stage": "encoder", "epoch": epoch, "config": cfg, "encoder": inpainter.encoder.state_dict(),
             "decoder": inpainter.decoder.state_dict(), "critic": critic.state_dict(),
             "opt_g": opt_g.state_dict(), "opt_c": opt_c.state_dict(), "history": history})
+
+    history = runner.run(runner.EpochLoop(
+        "encoder", e["epochs"], _epoch_loader(ds, e["batch_size"], cfg, cfg["run"]["seed"]), step,
+        lambda: (inpainter.train(), critic.train()),
+        [runner.ProgressLogging("encoder", e["epochs"], ("l1", "critic")), runner.Checkpointing(save), *callbacks]),
+        start, history)
     if dist_util.is_main():
         _save_inpainting_examples(cfg, data, inpainter)
     return {"history": history}
@@ -368,11 +476,11 @@ def _frozen_encoder(cfg: dict, dev: torch.device) -> nn.Module | None:
 
 def _cosine_lr(opt: torch.optim.Optimizer, base: list[float], step: int, total: int, warmup: int = 50) -> None:
     f = (step + 1) / warmup if step < warmup else 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
-    for g, lr in zip(opt.param_groups, base):
+    for g, lr in zip(opt.param_groups, base, strict=True):
         g["lr"] = lr * f
 
 
-def train_reformer(cfg: dict, resume: bool = False) -> dict:
+def train_reformer(cfg: dict, resume: bool = False, callbacks: Sequence[runner.Callback] = ()) -> dict:
     dev = setup(cfg)
     data = load_training_data(cfg)
     r = cfg["reformer"]
@@ -386,7 +494,8 @@ def train_reformer(cfg: dict, resume: bool = False) -> dict:
     ce_head = nn.Linear(512, len(class_of)).to(dev) if r["w_ce"] > 0 else None
     fast = list(projection.parameters()) + (list(ce_head.parameters()) if ce_head is not None else [])
     if isinstance(reformer, TeacherInitReformer):
-        slow, fast = list(reformer.trunk.parameters()), fast + list(reformer.fuse.parameters())
+        slow = list(reformer.trunk.parameters())
+        fast = fast + (list(reformer.fuse.parameters()) if reformer.fuse is not None else [])
         groups = [{"params": slow, "lr": r["lr"]}, {"params": fast, "lr": r["lr"] * r["head_lr_mult"]}]
     else:  # from scratch: one learning rate for everything
         groups = [{"params": list(reformer.parameters()) + fast, "lr": r["lr"] * r["head_lr_mult"]}]
@@ -403,40 +512,39 @@ def train_reformer(cfg: dict, resume: bool = False) -> dict:
             ce_head.load_state_dict(st["ce_head"])
         start, history = st["epoch"] + 1, st["history"]
     model = dist_util.wrap(reformer, dev)
-    for epoch in range(start, r["epochs"]):
-        ds.set_epoch(epoch)
-        loader = make_loader(ds, r["batch_size"], cfg, cfg["run"]["seed"] + 100 + epoch)
-        reformer.train()
-        t0, seen, sums = time.time(), 0, {"loss": 0.0, "mse": 0.0, "rkd_d": 0.0, "rkd_a": 0.0, "ce": 0.0}
-        bar = _progress(loader, f"reformer {epoch + 1}/{r['epochs']}")
-        for step, b in enumerate(bar):
-            _cosine_lr(opt, base_lrs, epoch * steps_per_epoch + step, total)
-            x, t = b["input"].to(dev), b["teacher"].to(dev)
-            with torch.no_grad():
-                feat = encoder(x) if encoder is not None else None
+
+    def step(b: dict, global_step: int) -> dict[str, float]:
+        _cosine_lr(opt, base_lrs, global_step, total, warmup=min(50, max(total // 10, 1)))  # short runs warm up for 10 %
+        x, t = b["input"].to(dev), b["teacher"].to(dev)
+        with torch.no_grad():
+            feat = encoder(x) if encoder is not None else None
+        with _autocast(cfg, dev):
             s = model(x, feat)
-            loss, parts = distillation_loss(projection(s), s, t, r["w_distance"], r["w_angle"], r["w_mse"])
-            ce = torch.zeros(())
+        s = s.float()  # losses in fp32 (relational terms divide by small distances)
+        loss, parts = distillation_loss(projection(s), s, t, r["w_distance"], r["w_angle"], r["w_mse"])
+        ce = torch.zeros(())
+        if ce_head is not None:
+            ce = F.cross_entropy(ce_head(F.normalize(s) * 16.0), b["label"].to(dev), ignore_index=-1)
+            loss = loss + r["w_ce"] * ce
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if dist_util.world_size() > 1:
+            dist_util.allreduce_grads(projection)
             if ce_head is not None:
-                ce = F.cross_entropy(ce_head(F.normalize(s) * 16.0), b["label"].to(dev), ignore_index=-1)
-                loss = loss + r["w_ce"] * ce
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if dist_util.world_size() > 1:
-                dist_util.allreduce_grads(projection)
-                if ce_head is not None:
-                    dist_util.allreduce_grads(ce_head)
-            opt.step()
-            seen += len(x)
-            for k, v in (("loss", float(loss)), ("ce", float(ce)), *parts.items()):
-                sums[k] += v
-            bar.set_postfix(loss=f"{float(loss):.4f}", mse=f"{parts['mse']:.4f}", img_s=f"{seen / (time.time() - t0):.1f}")
-        n = max(step + 1, 1)
-        history.append({"epoch": epoch, **{k: v / n for k, v in sums.items()}, "imagesPerSecond": seen / (time.time() - t0)})
+                dist_util.allreduce_grads(ce_head)
+        opt.step()
+        return {"images": len(x), "loss": float(loss), "ce": float(ce), **parts}
+
+    def save(epoch: int, history: list[dict]) -> None:
         save_checkpoint(cfg, "reformer", {
             "stage": "reformer", "epoch": epoch, "config": cfg, "reformer": reformer.state_dict(),
             "projection": projection.state_dict(), "ce_head": ce_head.state_dict() if ce_head is not None else None,
             "opt": opt.state_dict(), "history": history})
+
+    history = runner.run(runner.EpochLoop(
+        "reformer", r["epochs"], _epoch_loader(ds, r["batch_size"], cfg, cfg["run"]["seed"] + 100), step, reformer.train,
+        [runner.ProgressLogging("reformer", r["epochs"], ("loss", "mse")), runner.Checkpointing(save), *callbacks]),
+        start, history)
     return {"history": history}
 
 
@@ -449,7 +557,7 @@ def _classes(data: TrainingData) -> dict[int, int]:
 # ---------------------------------------------------------------- stage 3
 
 
-def train_classifier(cfg: dict, resume: bool = False) -> dict:
+def train_classifier(cfg: dict, resume: bool = False, callbacks: Sequence[runner.Callback] = ()) -> dict:
     dev = setup(cfg)
     data = load_training_data(cfg)
     c = cfg["classifier"]
@@ -479,39 +587,38 @@ def train_classifier(cfg: dict, resume: bool = False) -> dict:
         start, history = st["epoch"] + 1, st["history"]
     trainable = nn.ModuleDict({"head": head, "classifier": classifier, **({"reformer": reformer} if c["end_to_end"] else {})})
     trainable.to(dev)  # called piecewise, so gradients are averaged by hand under DDP (allreduce_grads)
-    for epoch in range(start, c["epochs"]):
-        ds.set_epoch(epoch)
-        loader = make_loader(ds, c["batch_size"], cfg, cfg["run"]["seed"] + 200 + epoch)
+
+    def train_mode() -> None:
         head.train(), classifier.train()
         if c["end_to_end"]:
             reformer.train()
-        t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
-        bar = _progress(loader, f"classifier {epoch + 1}/{c['epochs']}")
-        for step, b in enumerate(bar):
-            _cosine_lr(opt, base_lrs, epoch * steps_per_epoch + step, total, warmup=10)
-            x, y = b["input"].to(dev), b["label"].to(dev)
-            with torch.no_grad():
-                feat = encoder(x) if encoder is not None else None
-            with torch.set_grad_enabled(c["end_to_end"]):
-                s = reformer(x, feat)
-            logits = classifier(head(s))
-            loss = F.cross_entropy(logits, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if dist_util.world_size() > 1:
-                dist_util.allreduce_grads(trainable)
-            opt.step()
-            seen += len(x)
-            loss_sum += float(loss)
-            correct += int((logits.argmax(1) == y).sum())
-            bar.set_postfix(ce=f"{float(loss):.3f}", acc=f"{correct / seen:.3f}", img_s=f"{seen / (time.time() - t0):.1f}")
-        n = max(step + 1, 1)
-        history.append({"epoch": epoch, "ce": loss_sum / n, "trainAcc": correct / max(seen, 1),
-                        "imagesPerSecond": seen / (time.time() - t0)})
+
+    def step(b: dict, global_step: int) -> dict[str, float]:
+        _cosine_lr(opt, base_lrs, global_step, total, warmup=10)
+        x, y = b["input"].to(dev), b["label"].to(dev)
+        with torch.no_grad():
+            feat = encoder(x) if encoder is not None else None
+        with torch.set_grad_enabled(c["end_to_end"]), _autocast(cfg, dev):
+            s = reformer(x, feat)
+        logits = classifier(head(s.float()))
+        loss = F.cross_entropy(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if dist_util.world_size() > 1:
+            dist_util.allreduce_grads(trainable)
+        opt.step()
+        return {"images": len(x), "ce": float(loss), "trainAcc": float((logits.argmax(1) == y).float().mean())}
+
+    def save(epoch: int, history: list[dict]) -> None:
         save_checkpoint(cfg, "classifier", {
             "stage": "classifier", "epoch": epoch, "config": cfg, "head": head.state_dict(),
             "classifier": classifier.state_dict(), "reformer": reformer.state_dict() if c["end_to_end"] else None,
             "opt": opt.state_dict(), "history": history, "classes": len(class_of)})
+
+    history = runner.run(runner.EpochLoop(
+        "classifier", c["epochs"], _epoch_loader(ds, c["batch_size"], cfg, cfg["run"]["seed"] + 200), step, train_mode,
+        [runner.ProgressLogging("classifier", c["epochs"], ("ce", "trainAcc")), runner.Checkpointing(save), *callbacks]),
+        start, history)
     return {"history": history}
 
 
@@ -520,13 +627,14 @@ def train_stage(cfg: dict, stage: str, resume: bool = False, evaluate: bool = Tr
         raise TrainingError("BAD_STAGE", f"stage must be one of {STAGES}")
     t0 = time.time()
     fn = {"encoder": train_encoder, "reformer": train_reformer, "classifier": train_classifier}[stage]
-    result = fn(cfg, resume)
+    verification = runner.Verification(lambda: evaluate_run(cfg, stage))
+    result = fn(cfg, resume, [verification] if evaluate and stage in ("reformer", "classifier") else [])
     result["seconds"] = round(time.time() - t0, 1)
+    if verification.result is not None:
+        result["metrics"] = verification.result
     if dist_util.is_main():
         out = repo_path(cfg["run"]["out_dir"])
         save_json(result, out / f"{stage}_history.json")
         (out / "config.json").write_text(json.dumps(cfg, indent=1))
-        if evaluate and stage in ("reformer", "classifier"):
-            result["metrics"] = evaluate_run(cfg, stage)
     dist_util.barrier()
     return result

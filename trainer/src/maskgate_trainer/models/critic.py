@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -11,7 +13,7 @@ class Critic(nn.Module):
         super().__init__()
         chans = [3, width, width * 2, width * 4, width * 4]
         layers: list[nn.Module] = []
-        for a, b in zip(chans[:-1], chans[1:]):
+        for a, b in itertools.pairwise(chans):
             layers += [nn.Conv2d(a, b, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
         self.features = nn.Sequential(*layers)  # 112 → 7
         self.head = nn.Linear(chans[-1], 1)

@@ -22,19 +22,23 @@ DEFAULT_INJECT_AT = "395"
 
 
 class TeacherInitReformer(nn.Module):
-    def __init__(self, trunk: OnnxConvNet, gen_channels: int = 64, inject_at: str = DEFAULT_INJECT_AT,
+    def __init__(self, trunk: nn.Module, gen_channels: int = 64, inject_at: str = DEFAULT_INJECT_AT,
                  use_generative: bool = True) -> None:
         super().__init__()
         self.trunk = trunk
         self.inject_at = inject_at
         self.use_generative = use_generative
-        target_ch = trunk.feature_shapes()[inject_at][0]
-        self.fuse = nn.Conv2d(gen_channels, target_ch, 3, padding=1)
-        nn.init.zeros_(self.fuse.weight)
-        nn.init.zeros_(self.fuse.bias)
+        self.fuse: nn.Conv2d | None = None
+        if use_generative:
+            if not isinstance(trunk, OnnxConvNet):
+                raise ValueError("generative features can only be fused into a plain conv trunk (fr_feature)")
+            target_ch = trunk.feature_shapes()[inject_at][0]
+            self.fuse = nn.Conv2d(gen_channels, target_ch, 3, padding=1)
+            nn.init.zeros_(self.fuse.weight)
+            nn.init.zeros_(self.fuse.bias)
 
     def forward(self, x: torch.Tensor, gen_feat: torch.Tensor | None) -> torch.Tensor:
-        if self.use_generative and gen_feat is not None:
+        if self.fuse is not None and gen_feat is not None:
             return self.trunk(x, {self.inject_at: self.fuse(gen_feat)})
         return self.trunk(x)
 
