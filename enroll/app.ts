@@ -22,7 +22,7 @@ import { PHOTO_MEDIA_TYPES } from './photo-format.js';
 import { ReembedJob } from '../access/reembed.js';
 import { decisionsRoutes } from './routes/decisions.js';
 import { DEFAULT_MAX_PHOTOS_PER_UPLOAD, facesRoutes } from './routes/faces.js';
-import { healthRoutes } from './routes/health.js';
+import { type CameraReadiness, healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { reembedRoutes } from './routes/reembed.js';
 import { createValidatorCompiler } from './validator.js';
@@ -38,6 +38,8 @@ export interface EnrolmentApiDeps {
   readonly reembed?: ReembedJob;
   /** Most photos in one multipart upload. */
   readonly maxPhotosPerUpload?: number;
+  /** The appliance's cameras, for /readyz. */
+  readonly cameras?: () => readonly CameraReadiness[];
 }
 
 /** JSON bodies (people, patches) are tiny; only the photo upload route accepts more. */
@@ -118,7 +120,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   });
 
   app.register(async (publicScope) => {
-    await publicScope.register(healthRoutes, { gallery, embedder });
+    await publicScope.register(healthRoutes, { gallery, embedder, ...(deps.cameras ? { cameras: deps.cameras } : {}) });
     publicScope.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await publicScope.register(swaggerUi, { routePrefix: '/docs' });
   });

@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, description: 'Too many failed authentications from this address; retry after details.retryAfterSeconds' },
   internal_error: { status: 500, description: 'Unexpected server error (logged)' },
   not_ready: { status: 503, description: 'The appliance is not ready (database or models unavailable)' },
+  degraded: { status: 503, description: 'A camera is not delivering frames (details.cameras: id, door, state, restarts); the API itself works' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ApiErrorCode = keyof typeof ERROR_CATALOGUE;

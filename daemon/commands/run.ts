@@ -1,6 +1,7 @@
 // `maskgate run`: the appliance itself, until SIGINT/SIGTERM; SIGHUP or a change of the config
 // file reloads the config.
-import { loadConfigFile } from '../../firmware-config/load.js';
+import { environmentChecks } from '../../firmware-config/environment-checks.js';
+import { ConfigError, loadConfigFile } from '../../firmware-config/load.js';
 import { Appliance } from '../appliance.js';
 import { ConfigWatcher } from '../config-watcher.js';
 import { statusLine } from '../requests/status.js';
@@ -15,8 +16,13 @@ export const runCommand: Command = {
   async run(args) {
     const { values } = parseOptions(args, CONFIG_OPTION);
     const { config, path, logger } = loadConfigAndLogger(values.config);
+    // The same machine checks as `config check`: a config it refuses never half-starts here.
+    const { problems } = environmentChecks(config);
+    if (problems.length > 0) throw new ConfigError('config_invalid', `Cannot start: ${problems.join('; ')}`);
     // The reload-config request re-reads the same file as SIGHUP.
     const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config } : {});
+    // All or nothing: a failed start has stopped what it started (availability `offline`); the
+    // error reaches main(), which prints one line and exits non-zero.
     await appliance.start();
     const systemd = await superviseWithSystemd(
       SystemdNotifier.fromEnvironment(process.env, process.pid, logger),
