@@ -17,6 +17,7 @@ import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { protectRoutes } from './auth.js';
+import { useStrictJsonParser } from './json-body.js';
 import { ApiError, toApiError } from './errors.js';
 import { PHOTO_MEDIA_TYPES } from './photo-format.js';
 import { ReembedJob } from '../access/reembed.js';
@@ -83,6 +84,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps)).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  useStrictJsonParser(app);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((error, request, reply) => {
