@@ -4,7 +4,7 @@
 // anything added later accept and store exactly the same text.
 
 /** Why a text was refused; each becomes a field-level error code of the enrolment API. */
-export type TextProblem = 'text_not_utf8' | 'text_control_character' | 'text_empty' | 'text_too_long';
+export type TextProblem = 'text_invalid_encoding' | 'text_control_character' | 'text_empty' | 'text_too_long';
 
 export interface TextRule {
   /** Longest accepted text in characters (code points), after trimming and normalisation. */
@@ -27,7 +27,7 @@ const REPLACEMENT = '\uFFFD';
 /** Normalises `value` by the rules, or says which rule it breaks. `field` only words the message. */
 export function checkText(value: string, rule: TextRule, field: string): TextResult {
   if (LONE_SURROGATE.test(value) || value.includes(REPLACEMENT)) {
-    return { ok: false, problem: 'text_not_utf8', message: `${field} is not valid UTF-8 text` };
+    return { ok: false, problem: 'text_invalid_encoding', message: `${field} is not valid UTF-8 text` };
   }
   const forbidden = FORBIDDEN.exec(value);
   if (forbidden) {

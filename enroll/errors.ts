@@ -11,7 +11,7 @@ export const ERROR_CATALOGUE = {
   empty_upload: { status: 400, description: 'The upload holds no photo, or a photo of zero bytes' },
   image_unreadable: { status: 400, description: 'The photo could not be decoded (corrupt or truncated)' },
   unexpected_field: { status: 400, description: 'A multipart upload carried a form field; only files are accepted' },
-  text_not_utf8: { status: 400, description: 'A text field (details.field) is not valid UTF-8 (or the JSON body is not)' },
+  text_invalid_encoding: { status: 400, description: 'A text field (details.field) is not valid UTF-8 (or the JSON body is not)' },
   text_control_character: { status: 400, description: 'A text field (details.field) contains a control character (C0, C1, DEL, line separators, bidi overrides)' },
   text_empty: { status: 400, description: 'A text field (details.field) is empty or only white space' },
   text_too_long: { status: 400, description: 'A text field (details.field) has more characters than its limit, after trimming and NFC normalisation' },

@@ -16,7 +16,7 @@ export function useStrictJsonParser(app: FastifyInstance): void {
       text = strictUtf8.decode(body as Buffer);
     } catch {
       const field = fieldWithBadBytes(body as Buffer);
-      done(new ApiError('text_not_utf8', `The body is not valid UTF-8${field ? ` (in ${field})` : ''}`, { field, in: 'body' }), undefined);
+      done(new ApiError('text_invalid_encoding', `The body is not valid UTF-8${field ? ` (in ${field})` : ''}`, { field, in: 'body' }), undefined);
       return;
     }
     parseJson(request, text, done);
