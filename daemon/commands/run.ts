@@ -21,9 +21,17 @@ export const runCommand: Command = {
     if (problems.length > 0) throw new ConfigError('config_invalid', `Cannot start: ${problems.join('; ')}`);
     // The reload-config request re-reads the same file as SIGHUP.
     const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config } : {});
-    // All or nothing: a failed start has stopped what it started (availability `offline`); the
-    // error reaches main(), which prints one line and exits non-zero.
-    await appliance.start();
+    // All or nothing: a failed start has stopped what it started (availability `offline`) and
+    // leaves one error line in the log; the non-zero exit lets systemd's restart policy act.
+    try {
+      await appliance.start();
+    } catch (err) {
+      const { code } = err as { code?: unknown };
+      const message = (err as Error).message.trim().replace(/\s*\n\s*/g, ' | '); // one line, even when a tool's output is quoted
+      logger.fatal({ code }, `start-up failed: ${message}${typeof code === 'string' ? ` [${code}]` : ''}`);
+      logger.flush();
+      return 1;
+    }
     const systemd = await superviseWithSystemd(
       SystemdNotifier.fromEnvironment(process.env, process.pid, logger),
       { isStalled: (now, stallMs) => appliance.isStalled(now, stallMs), statusLine: () => statusLine(appliance.status()) },
