@@ -3,21 +3,19 @@
 // same words; and a start-up failure after the broker connection exits non-zero, promptly, with
 // one error line and a retained `offline`, instead of hanging half-started (issue #11).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../daemon/main.js';
-import { ConfigSchema } from '../../../firmware-config/schema.js';
 import { ffmpegAvailable } from '../../fixtures/video/capture-fixtures.js';
+import { documentedConfigs } from '../../helpers/documented-configs.js';
 import { cliBuilt, MaskgateProcess } from '../../helpers/maskgate-process.js';
 import { MosquittoBroker, mosquittoAvailable } from '../../helpers/mosquitto.js';
 
-const REPO = resolve(__dirname, '../../..');
-const CONFIG_KEYS = new Set(Object.keys(ConfigSchema.properties));
 const FATAL = 60;
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string }> {
@@ -26,26 +24,6 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string }>
   stdout.on('data', (c: Buffer) => (text += c.toString()));
   const code = await main(argv, { stdin: new PassThrough(), stdout, stderr: new PassThrough() });
   return { code, stdout: text };
-}
-
-/** Config examples in the docs: JSON code blocks (and install.md's heredoc) made only of config keys. */
-function documentedConfigs(): Array<{ where: string; raw: Record<string, unknown> }> {
-  const files = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  return files.flatMap((file) => {
-    const text = readFileSync(join(REPO, file), 'utf8');
-    const blocks = [...text.matchAll(/```json\n([\s\S]*?)```/g), ...text.matchAll(/<<'EOF'\n([\s\S]*?)\nEOF/g)].map((m) => m[1]!);
-    return blocks.flatMap((block, i) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(block);
-      } catch {
-        return [];
-      }
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
-      const keys = Object.keys(raw);
-      return keys.length > 0 && keys.every((k) => CONFIG_KEYS.has(k)) ? [{ where: `${file} example ${i + 1}`, raw: raw as Record<string, unknown> }] : [];
-    });
-  });
 }
 
 /** A self-signed certificate and key, standing in for the documented /etc/maskgate PEM files. */
