@@ -18,7 +18,7 @@ import { Core } from '../../daemon/appliance.js';
 import type { CameraStatusMessage } from '../../daemon/mqtt/messages.js';
 import { configFromObject } from '../../firmware-config/load.js';
 import { readImageFile } from '../../pipeline/image.js';
-import { writeClip, type Visit } from '../../synthetic/door-clip.js';
+import { DEFAULT_CLIP_OPTIONS, writeClip, type Visit } from '../../synthetic/door-clip.js';
 import { ffmpegAvailable, RtspTestServer, rtspServerPython } from '../fixtures/video/capture-fixtures.js';
 import { documentedConfigs } from '../helpers/documented-configs.js';
 import { cliBuilt, MaskgateProcess } from '../helpers/maskgate-process.js';
@@ -30,13 +30,14 @@ const photo = (who: string, n: number) => join(LFW, who, `${who}_${String(n).pad
 const ENROLLED = 'Jacques_Chirac';
 const STRANGER = 'Hans_Blix';
 
+let run: MaskgateProcess | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; daemon log tail:\n${run?.lines.slice(-15).join('\n')}`);
     await sleep(200);
   }
 }
@@ -59,7 +60,6 @@ if (ready !== null) console.warn(`RTSP end-to-end test skipped: ${ready}`);
 describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera block, local GStreamer server)', () => {
   let broker: MosquittoBroker;
   let server: RtspTestServer;
-  let run: MaskgateProcess;
   let door: mqtt.MqttClient;
   let personId: string;
   let apiUrl: string;
@@ -83,12 +83,15 @@ describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera b
         const [face] = await core.analyzer.analyze(image, { padded: true });
         return { photo: image, detection: face!.detection, masked };
       };
-      await writeClip(mp4, [await visit(photo(ENROLLED, 2), false), await visit(photo(STRANGER, 1), true), await visit(photo(ENROLLED, 3), true)]);
+      // Longer visits than the default: an RTSP session starts with a burst while ffmpeg probes.
+      const visits = [await visit(photo(ENROLLED, 2), false), await visit(photo(STRANGER, 1), true), await visit(photo(ENROLLED, 3), true)];
+      await writeClip(mp4, visits, { ...DEFAULT_CLIP_OPTIONS, secondsPerVisit: 4 });
     } finally {
       await core.close();
     }
-    // RTP/JPEG carries 4:2:0 JPEG frames: the clip as MJPEG in AVI, served frame by frame.
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', mp4, '-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p', avi]);
+    // RTP/JPEG (RFC 2435) carries 4:2:0 JPEG frames with the standard Huffman tables: the clip
+    // as such MJPEG in AVI, served frame by frame.
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', mp4, '-c:v', 'mjpeg', '-huffman', 'default', '-q:v', '3', '-pix_fmt', 'yuvj420p', avi]);
     server = new RtspTestServer(await freePort(), 'viewer', 'door-secret-7', { path: avi, mount: '/stream1' });
     await server.start();
 
@@ -134,7 +137,7 @@ describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera b
     return { status: res.status, body: (await res.json()) as { status?: string; error?: { code: string; details?: { cameras: Array<{ cameraId: string; state: string }> } } } };
   };
   const metric = async (name: string) => {
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const text = await (await fetch(metricsUrl)).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name}{camera="lobby-cam"}`));
     return line === undefined ? undefined : Number(line.split(' ').pop());
   };
@@ -159,7 +162,7 @@ describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera b
     expect(await metric('maskgate_camera_up')).toBe(0);
     await until(() => (statuses.at(-1)?.state === 'reconnecting' ? true : undefined), 'retained status reconnecting', 30_000);
     expect(statuses.at(-1)).toMatchObject({ cameraId: 'lobby-cam', doorId: 'lobby', up: false });
-    expect(run.logs.some((l) => l.level === 40 && /^camera lobby-cam .* -> reconnecting$/.test(l.msg))).toBe(true);
+    expect(run!.logs.some((l) => l.level === 40 && /^camera lobby-cam .* -> reconnecting$/.test(l.msg))).toBe(true);
     // Down for a while: the daemon keeps running and keeps retrying with capped back-off.
     await sleep(3000);
     expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
@@ -170,7 +173,7 @@ describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera b
     await until(async () => ((await readyz()).status === 200 ? true : undefined), '/readyz ready again', 60_000);
     expect(await metric('maskgate_camera_up')).toBe(1);
     await until(() => (statuses.at(-1)?.state === 'running' ? true : undefined), 'retained status running', 30_000);
-    expect(run.logs.some((l) => l.level === 40 && l.msg === 'camera lobby-cam reconnecting -> running')).toBe(true);
+    expect(run!.logs.some((l) => l.level === 40 && l.msg === 'camera lobby-cam reconnecting -> running')).toBe(true);
     // A retained status is what a client that connects later sees.
     const late = await mqtt.connectAsync(broker.url);
     try {
