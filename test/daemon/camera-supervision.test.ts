@@ -51,10 +51,10 @@ describe.skipIf(!ffmpegAvailable)('camera supervision (looping file camera, ffmp
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mg-supervision-'));
-    counter = installDyingFfmpeg(dir);
-    process.env['PATH'] = `${dir}:${path ?? ''}`;
     const clip = join(dir, 'door.mp4');
     generateVideo(clip, { width: 160, height: 120, rate: 10, seconds: 3 });
+    counter = installDyingFfmpeg(dir);
+    process.env['PATH'] = `${dir}:${path ?? ''}`;
     const config = configFromObject({
       dataDir: join(dir, 'data'),
       mqtt: { url: null, embeddedPort: 0 },
