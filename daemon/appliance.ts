@@ -14,7 +14,10 @@ import type { QualityLimits } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
+import { changesNeedingRestart } from '../firmware-config/restart-fields.js';
+import { detectFfmpegVersion } from '../pipeline/capture/index.js';
 import { CameraWorker, doorMatching } from './camera-worker.js';
+import { CameraStatusPublisher } from './mqtt/camera-status-publisher.js';
 import { DecisionSink } from '../access/decision-sink.js';
 import { Gallery } from '../access/gallery.js';
 import { SitePolicy } from '../access/policy/site-policy.js';
@@ -36,6 +39,8 @@ import { updateConfigFile } from '../firmware-config/load.js';
 import type { CalibrationRecord } from '../firmware-config/schema.js';
 
 export const DATABASE_FILE = 'maskgate.db';
+/** How long a failed start-up waits for a broker connection in progress, to leave `offline` behind. */
+const START_ABORT_CONNECT_WAIT_MS = 2000;
 
 export function qualityLimits(config: Config): QualityLimits {
   return { ...config.quality };
@@ -109,6 +114,7 @@ export class Appliance {
   private connection: MqttConnection | null = null;
   private publisher: DecisionPublisher | null = null;
   private requestServer: RequestServer | null = null;
+  private cameraStatus: CameraStatusPublisher | null = null;
   private metricsServer: MetricsServer | null = null;
   private api: { app: FastifyInstance; url: string } | null = null;
   private reembed: ReembedJob | null = null;
@@ -171,10 +177,27 @@ export class Appliance {
     return this.metricsServer?.url ?? null;
   }
 
+  /**
+   * Starts everything, or nothing: when any part fails to start, what was started is stopped
+   * again (the availability goes `offline`) and the error is rethrown for the caller to report
+   * and exit non-zero, so that systemd's restart policy applies.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'start-up failed; stopping what was started');
+      await this.abortStart();
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const { mqtt } = this.config;
     const tls = mqtt.tls ? readTlsMaterial(mqtt.tls) : undefined;
     this.startedAt = Date.now();
+    // Cameras are built first: a camera the capture layer refuses fails start-up before anything opens.
+    this.workers = this.createWorkers();
     if (mqtt.url === null) this.broker = await startEmbeddedBroker(mqtt.embeddedHost, mqtt.embeddedPort, this.logger);
     const outbox = new OutboxRepository(this.core.db, { maxRows: mqtt.outboxMaxMessages });
     const pending = outbox.countUndelivered();
@@ -198,6 +221,13 @@ export class Appliance {
     this.publisher = new DecisionPublisher(connection, this.topics, outbox, this.logger, {
       atomically: (fn) => this.core.db.transaction(fn)(),
     });
+    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
+    sink.onDecision((message) => {
+      this.lastDecisions.record(message);
+      this.metrics.recordDecision(message);
+    });
+    this.sinkInstance = sink;
+    this.cameraStatus = new CameraStatusPublisher(connection, this.topics, this.logger);
     const loadConfig = this.options.loadConfig;
     const dispatcher = createRequestDispatcher(
       {
@@ -212,47 +242,73 @@ export class Appliance {
     this.publisher.onDelivered((message, at) => this.metrics.recordDelivery(message, at));
     this.publisher.start();
     this.requestServer.start();
+    this.cameraStatus.start();
     connection.start();
-    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
-    sink.onDecision((message) => {
-      this.lastDecisions.record(message);
-      this.metrics.recordDecision(message);
-    });
-    this.sinkInstance = sink;
-    const onStage = (stage: PipelineStage, seconds: number) => this.metrics.observeStage(stage, seconds);
-    this.workers = this.config.cameras.map(
-      (camera) =>
-        new CameraWorker(
-          camera,
-          doorMatching(this.config.matching, this.door(camera.doorId)),
-          this.core.analyzer,
-          this.gallery,
-          // Identity first (the worker's track decider), then the site's access policy.
-          (d, c) => sink.record(this.core.access.gate.apply(d, c), c),
-          this.logger,
-          undefined,
-          onStage,
-        ),
-    );
     this.bindMetrics(outbox);
-    if (this.config.metrics.enabled) await this.startMetricsServer();
+    if (this.config.metrics.enabled) {
+      const { host, port } = this.config.metrics;
+      this.metricsServer = await startMetricsServer(this.metrics, host, port, this.logger);
+    }
     // Crops without a template for the configured model (after a model change) are re-embedded
     // in the background, with or without the API.
     this.reembed = new ReembedJob({ gallery: this.gallery, embedder: this.core.embedder, logger: this.logger });
     this.reembed.start();
     if (this.config.api.enabled) await this.startApi(this.reembed);
-    for (const worker of this.workers) worker.start();
+    // A camera without a working ffmpeg can never deliver a frame: no amount of back-off helps.
+    if (this.workers.length > 0) await detectFfmpegVersion('ffmpeg', this.workers[0]!.camera.id);
+    for (const worker of this.workers) {
+      worker.start();
+      this.cameraStatus.publish(worker.health);
+    }
     this.logger.info({ cameras: this.workers.length, gallery: this.gallery.size, broker: this.brokerUrl ? 'configured' : 'none' }, 'appliance started');
   }
 
+  private createWorkers(): CameraWorker[] {
+    const onStage = (stage: PipelineStage, seconds: number) => this.metrics.observeStage(stage, seconds);
+    return this.config.cameras.map(
+      (camera) =>
+        new CameraWorker({
+          camera,
+          matching: doorMatching(this.config.matching, this.door(camera.doorId)),
+          analyzer: this.core.analyzer,
+          gallery: this.gallery,
+          // Identity first (the worker's track decider), then the site's access policy; the sink
+          // exists before any camera starts.
+          onDecision: (d, c) => this.sink.record(this.core.access.gate.apply(d, c), c),
+          logger: this.logger,
+          onStage,
+          onHealth: (health) => this.cameraStatus?.publish(health),
+          input: { capture: this.config.capture },
+        }),
+    );
+  }
+
   /**
-   * Applies a new config without a restart where possible; returns the top-level sections whose
-   * change needs one (cameras, models, MQTT, data directory).
+   * Undoes a partial start. A broker connection still being made gets a moment to complete, so
+   * that the retained availability says `offline` rather than whatever it said before.
+   */
+  private async abortStart(): Promise<void> {
+    const connection = this.connection;
+    if (connection?.brokerState === 'connecting') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, START_ABORT_CONNECT_WAIT_MS);
+        const off = connection.onStateChange((state) => state === 'connected' && done());
+        function done(): void {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+      });
+    }
+    await this.stop();
+  }
+
+  /**
+   * Applies a new config without a restart where possible; returns the fields whose change needs
+   * one (those marked `requiresRestart` in the schema, e.g. `cameras`, `model`, `mqtt`).
    */
   applyConfig(next: Config): string[] {
-    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics'] as const).filter(
-      (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
-    );
+    const restartNeeded = changesNeedingRestart(this.config, next);
     this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
@@ -314,7 +370,7 @@ export class Appliance {
 
   private bindMetrics(outbox: OutboxRepository): void {
     this.metrics.bind({
-      cameras: () => this.workers,
+      cameras: () => this.workers.map((w) => ({ camera: w.camera, stats: w.stats, health: w.health })),
       outboxDepth: () => outbox.countUndelivered(),
       brokerState: () => this.connection?.brokerState ?? 'closed',
       modelId: () => this.core.analyzer.modelId,
@@ -323,49 +379,36 @@ export class Appliance {
     });
   }
 
-  /** Metrics are not worth failing the doors for: a busy port is logged, and the appliance runs on. */
-  private async startMetricsServer(): Promise<void> {
-    const { host, port } = this.config.metrics;
-    try {
-      this.metricsServer = await startMetricsServer(this.metrics, host, port, this.logger);
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'metrics server not started');
-    }
-  }
-
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
-  /** Like metrics, a busy port or unreadable certificate is logged and the doors keep working. */
+  /** A busy port or an unreadable certificate fails start-up: a half-started appliance hides it. */
   private async startApi(reembed: ReembedJob): Promise<void> {
     const consoleRoot = this.options.consoleRoot === undefined ? findConsoleRoot() : this.options.consoleRoot;
     if (consoleRoot === null) this.logger.warn('the browser console is not built (npm run build): the API runs without it');
-    try {
-      this.api = await startEnrolmentApi({
-        gallery: this.gallery,
-        embedder: this.core.embedder,
-        apiKeys: new ApiKeysRepository(this.core.db),
-        config: this.config.api,
-        logger: this.logger,
-        reembed,
-        access: { site: this.core.access, doorIds: () => this.doorIds() },
-        console: {
-          root: consoleRoot,
-          decisions: { subscribe: (listener) => this.sink.onDecision(listener) },
-          health: { status: () => this.status(), recentErrors: () => this.options.recentErrors?.list() ?? [] },
-          thresholds: new ThresholdConsole({
-            gallery: this.gallery,
-            matching: () => this.config.matching,
-            apply: (threshold, record) => this.applyCalibration(threshold, record),
-          }),
-        },
-      });
-      this.logger.info({ url: this.api.url }, 'enrolment API listening');
-    } catch (err) {
-      this.logger.error({ err: (err as Error).message, code: (err as { code?: string }).code }, 'enrolment API not started');
-    }
+    this.api = await startEnrolmentApi({
+      gallery: this.gallery,
+      embedder: this.core.embedder,
+      apiKeys: new ApiKeysRepository(this.core.db),
+      config: this.config.api,
+      logger: this.logger,
+      reembed,
+      cameras: () => this.workers.map((w) => w.health),
+      access: { site: this.core.access, doorIds: () => this.doorIds() },
+      console: {
+        root: consoleRoot,
+        decisions: { subscribe: (listener) => this.sink.onDecision(listener) },
+        health: { status: () => this.status(), recentErrors: () => this.options.recentErrors?.list() ?? [] },
+        thresholds: new ThresholdConsole({
+          gallery: this.gallery,
+          matching: () => this.config.matching,
+          apply: (threshold, record) => this.applyCalibration(threshold, record),
+        }),
+      },
+    });
+    this.logger.info({ url: this.api.url }, 'enrolment API listening');
   }
 
   private async shutdown(): Promise<void> {
@@ -375,6 +418,7 @@ export class Appliance {
     await this.reembed?.stop();
     // Cameras first, so their last tracks are decided and published before MQTT goes.
     await Promise.all(this.workers.map((w) => w.stop()));
+    await this.cameraStatus?.stop();
     await this.publisher?.stop();
     await this.requestServer?.stop();
     await this.connection?.stop();

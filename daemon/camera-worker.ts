@@ -2,10 +2,11 @@
 // still being analysed are dropped (latest wins) so latency never builds up behind a slow model.
 import type { Logger } from 'pino';
 import type { AnalysisStage, FaceAnalyzer } from '../pipeline/face-analyzer.js';
-import { FfmpegFrameSource, type CaptureState, type FrameSource } from '../pipeline/capture/index.js';
+import { FfmpegFrameSource, type CaptureErrorCode, type CaptureState, type CaptureStateChange, type FrameSource } from '../pipeline/capture/index.js';
 import { FaceTracker } from '../pipeline/tracker.js';
 import type { Frame } from '../pipeline/types.js';
-import type { CameraConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
+import { cameraCaptureConfig } from '../firmware-config/camera-capture.js';
+import type { CameraConfig, CaptureTimingConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
 import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from '../access/track-decider.js';
 
 export interface CameraStats {
@@ -24,6 +25,42 @@ export interface CameraStats {
 export type StageListener = (stage: AnalysisStage | 'match', seconds: number) => void;
 
 export type DecisionListener = (decision: TrackDecision, camera: CameraConfig) => void;
+
+/** A camera's supervision state: what /readyz, metrics and the retained MQTT status report. */
+export interface CameraHealth {
+  readonly cameraId: string;
+  readonly doorId: string;
+  readonly state: CaptureState;
+  /** True while frames are flowing. */
+  readonly up: boolean;
+  /** When the camera entered `state` (ms since the epoch). */
+  readonly since: number;
+  /** Restarts of its ffmpeg since the daemon started. */
+  readonly restarts: number;
+  readonly lastFrameAt: number | null;
+  /** Code of the failure behind the current state (`CaptureErrorCode`), null when none. */
+  readonly lastError: CaptureErrorCode | null;
+}
+
+export type HealthListener = (health: CameraHealth) => void;
+
+export interface CameraWorkerOptions {
+  readonly camera: CameraConfig;
+  readonly matching: MatchingConfig;
+  readonly analyzer: FaceAnalyzer;
+  readonly gallery: GallerySearch & PersonDirectory;
+  readonly onDecision: DecisionListener;
+  readonly logger: Logger;
+  /** Timing hook for metrics. */
+  readonly onStage?: StageListener;
+  /** Called on every capture state change. */
+  readonly onHealth?: HealthListener;
+  /**
+   * Where frames come from: an ffmpeg source built from the camera and these capture timings,
+   * or a given source (tests, other producers).
+   */
+  readonly input: { readonly capture: CaptureTimingConfig } | { readonly source: FrameSource };
+}
 
 export function decisionSettings(matching: MatchingConfig, camera: CameraConfig): DecisionSettings {
   return {
@@ -66,34 +103,40 @@ export class CameraWorker {
   private busy: Promise<void> | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(
-    readonly camera: CameraConfig,
-    matching: MatchingConfig,
-    private readonly analyzer: FaceAnalyzer,
-    gallery: GallerySearch & PersonDirectory,
-    private readonly onDecision: DecisionListener,
-    private readonly logger: Logger,
-    source?: FrameSource,
-    private readonly onStage?: StageListener,
-  ) {
-    this.source =
-      source ??
-      new FfmpegFrameSource(
-        {
-          id: camera.id,
-          url: camera.url,
-          width: camera.width,
-          height: camera.height,
-          fps: camera.fps,
-          loop: camera.loop,
-          realtime: camera.realtime,
-          reconnect: { initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
-          stallTimeoutMs: 10_000,
-        },
-        { logger },
-      );
+  readonly camera: CameraConfig;
+  private readonly analyzer: FaceAnalyzer;
+  private readonly onDecision: DecisionListener;
+  private readonly logger: Logger;
+  private readonly onStage: StageListener | undefined;
+  private readonly onHealth: HealthListener | undefined;
+  private stateSince = Date.now();
+  private lastError: CaptureErrorCode | null = null;
+
+  constructor(options: CameraWorkerOptions) {
+    const { camera, matching, gallery, logger, input } = options;
+    this.camera = camera;
+    this.analyzer = options.analyzer;
+    this.onDecision = options.onDecision;
+    this.logger = logger;
+    this.onStage = options.onStage;
+    this.onHealth = options.onHealth;
+    this.source = 'source' in input ? input.source : new FfmpegFrameSource(cameraCaptureConfig(camera, input.capture), { logger });
     this.tracker = new FaceTracker({ iouThreshold: matching.trackIouThreshold, idleMs: matching.trackIdleMs }, `${camera.id}-`);
     this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera));
+  }
+
+  get health(): CameraHealth {
+    const state = this.source.state;
+    return {
+      cameraId: this.camera.id,
+      doorId: this.camera.doorId,
+      state,
+      up: state === 'running',
+      since: this.stateSince,
+      restarts: this.source.stats().restarts,
+      lastFrameAt: this.stats.lastFrameAt,
+      lastError: this.lastError,
+    };
   }
 
   get captureState(): CaptureState {
@@ -118,11 +161,7 @@ export class CameraWorker {
   start(): void {
     this.startedAt = Date.now();
     this.source.on('frame', this.handleFrame);
-    this.source.on('state', (change) => {
-      const level = change.state === 'reconnecting' ? 'warn' : 'info';
-      this.logger[level]({ camera: this.camera.id, state: change.state, attempt: change.attempt, cause: change.cause?.message }, 'camera state');
-      if (change.state === 'stopped' || change.state === 'reconnecting') this.endAllTracks();
-    });
+    this.source.on('state', this.handleState);
     this.source.on('error', (err) => this.logger.warn({ camera: this.camera.id, code: err.code, err: err.message }, 'camera error'));
     // Tracks must end even when frames stop arriving (camera gone, nobody in view).
     this.idleTimer = setInterval(() => this.expireTracks(Date.now()), 250);
@@ -134,9 +173,27 @@ export class CameraWorker {
     this.idleTimer = null;
     this.source.off('frame', this.handleFrame);
     await this.source.stop();
+    this.source.off('state', this.handleState);
     await this.busy;
     this.endAllTracks();
   }
+
+  /**
+   * Every change of capture state is an operator-visible event: a warn-level line (a door may
+   * have lost or regained its camera) and the health listener (readiness, metrics, MQTT).
+   * Repeated `reconnecting` events of one outage are one state, logged at debug.
+   */
+  private readonly handleState = (change: CaptureStateChange): void => {
+    const changed = change.state !== change.previous;
+    if (changed) this.stateSince = Date.now();
+    if (change.cause) this.lastError = change.cause.code;
+    else if (change.state === 'running') this.lastError = null;
+    const fields = { camera: this.camera.id, door: this.camera.doorId, state: change.state, previous: change.previous, attempt: change.attempt, delayMs: change.delayMs, cause: change.cause?.code };
+    if (changed) this.logger.warn(fields, `camera ${this.camera.id} ${change.previous} -> ${change.state}`);
+    else this.logger.debug(fields, `camera ${this.camera.id} still ${change.state}`);
+    if (change.state === 'stopped' || change.state === 'reconnecting') this.endAllTracks();
+    this.onHealth?.(this.health);
+  };
 
   private readonly handleFrame = (frame: Frame): void => {
     this.stats.framesReceived++;

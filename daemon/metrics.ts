@@ -21,6 +21,7 @@ export interface MetricSources {
       readonly facesSeen: number;
       readonly facesUsable: number;
     };
+    readonly health: { readonly up: boolean; readonly restarts: number; readonly lastFrameAt: number | null };
   }>;
   outboxDepth(): number;
   brokerState(): BrokerState;
@@ -64,6 +65,41 @@ export class ApplianceMetrics {
     mirror('maskgate_frames_dropped_total', 'Frames skipped because the previous one was still being analysed', 'framesDropped');
     mirror('maskgate_faces_seen_total', 'Faces detected', 'facesSeen');
     mirror('maskgate_faces_usable_total', 'Faces that passed the quality gate and were embedded', 'facesUsable');
+
+    // Camera supervision: a door that lost its camera must show on a dashboard, not only in a log.
+    new Gauge({
+      name: 'maskgate_camera_up',
+      help: '1 while the camera delivers frames, 0 while it is starting, reconnecting or stopped',
+      labelNames: ['camera'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { camera, health } of sources()?.cameras() ?? []) this.set({ camera: camera.id }, health.up ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'maskgate_camera_restarts_total',
+      help: "Restarts of the camera's capture process (ffmpeg died, stalled or the stream dropped)",
+      labelNames: ['camera'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { camera, health } of sources()?.cameras() ?? []) this.inc({ camera: camera.id }, health.restarts);
+      },
+    });
+    new Gauge({
+      name: 'maskgate_camera_last_frame_age_seconds',
+      help: 'Seconds since the camera delivered its last frame (absent before the first frame)',
+      labelNames: ['camera'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const { camera, health } of sources()?.cameras() ?? []) {
+          if (health.lastFrameAt !== null) this.set({ camera: camera.id }, Math.max(0, now - health.lastFrameAt) / 1000);
+        }
+      },
+    });
 
     this.decisions = new Counter({ name: 'maskgate_decisions_total', help: 'Access decisions made', labelNames: ['door', 'outcome'], registers });
     this.expired = new Counter({

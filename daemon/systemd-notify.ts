@@ -114,6 +114,7 @@ export interface Supervised {
  */
 export class WatchdogFeeder {
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private withholding = false;
   private lastStatus: string | null = null;
 
@@ -133,6 +134,7 @@ export class WatchdogFeeder {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.stopped = true;
   }
 
   /** One watchdog period: feed when healthy, refresh STATUS when it changed. */
@@ -150,6 +152,8 @@ export class WatchdogFeeder {
     if (this.withholding) this.logger.info('pipeline moving again; feeding the watchdog');
     this.withholding = false;
     await this.notifier.watchdog();
+    // A tick in flight when the service began stopping must not read its closing state.
+    if (this.stopped) return 'fed';
     const status = this.service.statusLine();
     if (status !== this.lastStatus) {
       this.lastStatus = status;

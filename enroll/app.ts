@@ -18,6 +18,7 @@ import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { FailureLimiter, protectRoutes } from './auth.js';
+import { useStrictJsonParser } from './json-body.js';
 import { liveRoutes } from './console/live-routes.js';
 import type { ApplianceHealth, DecisionFeed, ThresholdControl } from './console/ports.js';
 import { sessionRoutes } from './console/session-routes.js';
@@ -30,7 +31,7 @@ import { PHOTO_MEDIA_TYPES } from './photo-format.js';
 import { ReembedJob } from '../access/reembed.js';
 import { decisionsRoutes } from './routes/decisions.js';
 import { DEFAULT_MAX_PHOTOS_PER_UPLOAD, facesRoutes } from './routes/faces.js';
-import { healthRoutes } from './routes/health.js';
+import { type CameraReadiness, healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { reembedRoutes } from './routes/reembed.js';
 import { accessPolicyRoutes } from './routes/access-policy.js';
@@ -48,6 +49,8 @@ export interface EnrolmentApiDeps {
   readonly reembed?: ReembedJob;
   /** Most photos in one multipart upload. */
   readonly maxPhotosPerUpload?: number;
+  /** The appliance's cameras, for /readyz. */
+  readonly cameras?: () => readonly CameraReadiness[];
   /** The access policy and the config's door ids; absent: no /access routes (docs/access-policy.md). */
   readonly access?: Omit<AccessRoutesOptions, 'gallery'>;
   /** The admin console: its built files and the appliance services its pages show. */
@@ -103,6 +106,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps)).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  useStrictJsonParser(app);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((error, request, reply) => {
@@ -143,7 +147,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
   });
 
   app.register(async (publicScope) => {
-    await publicScope.register(healthRoutes, { gallery, embedder });
+    await publicScope.register(healthRoutes, { gallery, embedder, ...(deps.cameras ? { cameras: deps.cameras } : {}) });
     publicScope.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await publicScope.register(swaggerUi, { routePrefix: '/docs' });
     await publicScope.register(sessionRoutes, {

@@ -12,6 +12,10 @@ export const ERROR_CATALOGUE = {
   image_unreadable: { status: 400, description: 'The photo could not be decoded (corrupt or truncated)' },
   unexpected_field: { status: 400, description: 'A multipart upload carried a form field; only files are accepted' },
   invalid_time_zone: { status: 400, description: 'The time zone is not an IANA zone this appliance knows' },
+  text_invalid_encoding: { status: 400, description: 'A text field (details.field) is not valid UTF-8 (or the JSON body is not)' },
+  text_control_character: { status: 400, description: 'A text field (details.field) contains a control character (C0, C1, DEL, line separators, bidi overrides)' },
+  text_empty: { status: 400, description: 'A text field (details.field) is empty or only white space' },
+  text_too_long: { status: 400, description: 'A text field (details.field) has more characters than its limit, after trimming and NFC normalisation' },
   unauthorized: { status: 401, description: 'No API key, or an unknown or revoked one' },
   forbidden: { status: 403, description: "The API key's role does not allow this request" },
   csrf_token_invalid: { status: 403, description: 'A write over a console session cookie without its CSRF token (X-CSRF-Token header)' },
@@ -42,6 +46,7 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, description: 'Too many failed authentications from this address; retry after details.retryAfterSeconds' },
   internal_error: { status: 500, description: 'Unexpected server error (logged)' },
   not_ready: { status: 503, description: 'The appliance is not ready (database or models unavailable)' },
+  degraded: { status: 503, description: 'A camera is not delivering frames (details.cameras: id, door, state, restarts); the API itself works' },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ApiErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -118,6 +123,8 @@ export function toApiError(error: unknown): ApiError {
     if (error.code === 'STORE_NOT_FOUND') return new ApiError('person_not_found', error.message);
     if (error.code === 'STORE_INVALID_INPUT') return new ApiError('validation_failed', error.message);
   }
+  // A database CHECK is the last guard on stored text; its failure is bad input, not a crash.
+  if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_CHECK') return new ApiError('validation_failed', 'A value is outside its allowed range');
   const fastifyError = error as { code?: unknown; validation?: ValidationIssue[]; validationContext?: string; message?: string; statusCode?: unknown };
   if (Array.isArray(fastifyError.validation)) {
     return new ApiError('validation_failed', fastifyError.message ?? 'Invalid request', {

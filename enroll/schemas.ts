@@ -31,9 +31,15 @@ export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKe
 
 // ---- people ------------------------------------------------------------------------------
 
-const DisplayName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Name shown to operators' });
+// Free text is trimmed and NFC-normalised before these limits apply (in characters); control
+// characters and invalid UTF-8 are refused with a field-level code (text_*; docs/enrolment-api.md).
+const DisplayName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'Name shown to operators: 1-200 characters after trimming and NFC normalisation; no control characters',
+});
 const ExternalId = Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
-  description: "Id in the site's HR or badge system; unique when present",
+  description: "Id in the site's HR or badge system; unique when present. Same text rules as displayName",
 });
 
 export const Person = Type.Object(

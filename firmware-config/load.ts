@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, renameSync, existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import { cameraCaptureProblem } from './camera-capture.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { ConfigSchema, type Config, type MqttTlsConfig } from './schema.js';
 
@@ -42,9 +43,20 @@ export function parseConfig(raw: unknown): Config {
   return copy as Config;
 }
 
-/** Rules JSON Schema cannot express: ids unique within their list, TLS only with a TLS URL. */
+/**
+ * Rules JSON Schema cannot express: ids unique within their list, TLS only with a TLS URL, and
+ * every camera acceptable to the capture layer exactly as the running daemon will build it.
+ */
 function crossFieldProblems(config: Config): string[] {
   const problems: string[] = [];
+  if (config.capture.reconnectMaxDelayMs < config.capture.reconnectInitialDelayMs) {
+    problems.push('/capture/reconnectMaxDelayMs: must be >= /capture/reconnectInitialDelayMs');
+  } else {
+    config.cameras.forEach((camera, i) => {
+      const problem = cameraCaptureProblem(camera, config.capture);
+      if (problem !== null) problems.push(`/cameras/${i}: ${problem}`);
+    });
+  }
   const duplicates = (ids: readonly string[]) => [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
   for (const id of duplicates(config.cameras.map((c) => c.id))) problems.push(`/cameras: camera id "${id}" is used more than once`);
   for (const id of duplicates(config.doors.map((d) => d.id))) problems.push(`/doors: door id "${id}" is listed more than once`);

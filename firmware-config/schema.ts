@@ -1,9 +1,14 @@
 // The appliance's one configuration file, as a strict JSON Schema: unknown keys are rejected,
 // every field is titled, bounded and has a default, so an empty file `{}` is a working config.
+// A field (or section) whose change only takes effect after a restart carries
+// `requiresRestart: true` (see restart-fields.ts): the reload path derives what it cannot apply
+// from these markers instead of a hand-kept list.
 import Type, { type Static } from 'typebox';
 import { DEFAULT_QUALITY_LIMITS as Q } from '../pipeline/quality.js';
 
 const Strict = { additionalProperties: false } as const;
+/** Schema option: a change of this value is applied only by a restart of the daemon. */
+const RequiresRestart = { requiresRestart: true } as const;
 
 export const ExecutionProviderSchema = Type.Union(
   [Type.Literal('tensorrt'), Type.Literal('cuda'), Type.Literal('cpu')],
@@ -36,7 +41,7 @@ export const ModelConfigSchema = Type.Object(
     }),
     detectionScoreThreshold: Type.Number({ title: 'Minimum detector score', minimum: 0.05, maximum: 0.99, default: 0.6 }),
   },
-  { ...Strict, title: 'Models', default: {} },
+  { ...Strict, ...RequiresRestart, title: 'Models', default: {} },
 );
 
 export const CalibrationRecordSchema = Type.Object(
@@ -113,7 +118,7 @@ export const QualityConfigSchema = Type.Object(
       default: Q.maxOutOfFrame,
     }),
   },
-  { ...Strict, title: 'Face quality gate', default: {} },
+  { ...Strict, ...RequiresRestart, title: 'Face quality gate', default: {} },
 );
 
 export const MqttTlsConfigSchema = Type.Object(
@@ -150,7 +155,7 @@ export const MqttConfigSchema = Type.Object(
     }),
     tls: Type.Optional(MqttTlsConfigSchema),
   },
-  { ...Strict, title: 'MQTT', default: {} },
+  { ...Strict, ...RequiresRestart, title: 'MQTT', default: {} },
 );
 
 export const CameraConfigSchema = Type.Object(
@@ -166,10 +171,40 @@ export const CameraConfigSchema = Type.Object(
     height: Type.Integer({ title: 'Frame height fed to the pipeline', minimum: 64, maximum: 4096, default: 480 }),
     fps: Type.Number({ title: 'Maximum frames per second analysed', minimum: 0.5, maximum: 60, default: 10 }),
     loop: Type.Boolean({ title: 'Loop a video file source', default: false }),
-    realtime: Type.Boolean({ title: 'Play a file source at its native rate', default: true }),
+    // No schema default: what it means depends on the source kind (see firmware-config/camera-capture.ts).
+    realtime: Type.Optional(
+      Type.Boolean({
+        title: 'File and lavfi sources only: play at the native rate (default true for them); live sources are real time by nature',
+      }),
+    ),
     threshold: Type.Optional(Type.Number({ title: 'Per-camera override of matching.threshold', minimum: -1, maximum: 1 })),
   },
   { ...Strict, title: 'Camera' },
+);
+
+export const CaptureTimingConfigSchema = Type.Object(
+  {
+    reconnectInitialDelayMs: Type.Integer({
+      title: 'Wait before restarting a camera whose ffmpeg died or stalled',
+      minimum: 50,
+      maximum: 60_000,
+      default: 500,
+    }),
+    reconnectMaxDelayMs: Type.Integer({
+      title: 'Longest wait between restarts, however many failed in a row (at least reconnectInitialDelayMs)',
+      minimum: 50,
+      maximum: 600_000,
+      default: 30_000,
+    }),
+    reconnectMultiplier: Type.Number({ title: 'Growth of the wait per consecutive failure (1 = fixed)', minimum: 1, maximum: 10, default: 2 }),
+    stallTimeoutMs: Type.Integer({
+      title: 'A camera that delivers no frame for this long is restarted',
+      minimum: 1000,
+      maximum: 300_000,
+      default: 10_000,
+    }),
+  },
+  { ...Strict, ...RequiresRestart, title: 'Camera capture: restart back-off and stall detection', default: {} },
 );
 
 export const DoorConfigSchema = Type.Object(
@@ -191,7 +226,7 @@ export const MetricsConfigSchema = Type.Object(
     host: Type.String({ title: 'Listen address', minLength: 1, default: '127.0.0.1' }),
     port: Type.Integer({ title: 'Listen port (0 = any free port)', minimum: 0, maximum: 65535, default: 9464 }),
   },
-  { ...Strict, title: 'Prometheus metrics', default: {} },
+  { ...Strict, ...RequiresRestart, title: 'Prometheus metrics', default: {} },
 );
 
 export const ApiConfigSchema = Type.Object(
@@ -228,13 +263,13 @@ export const ApiConfigSchema = Type.Object(
       ),
     ),
   },
-  { ...Strict, title: 'Enrolment API', default: {} },
+  { ...Strict, ...RequiresRestart, title: 'Enrolment API', default: {} },
 );
 
 export const ConfigSchema = Type.Object(
   {
-    applianceId: Type.String({ title: 'Appliance id (topic segment)', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'maskgate-1' }),
-    dataDir: Type.String({ title: 'Directory for the SQLite database and runtime files', minLength: 1, default: 'var' }),
+    applianceId: Type.String({ title: 'Appliance id (topic segment)', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'maskgate-1', ...RequiresRestart }),
+    dataDir: Type.String({ title: 'Directory for the SQLite database and runtime files', minLength: 1, default: 'var', ...RequiresRestart }),
     logLevel: Type.Union(
       [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace')],
       { title: 'Log level', default: 'info' },
@@ -244,7 +279,8 @@ export const ConfigSchema = Type.Object(
     quality: QualityConfigSchema,
     mqtt: MqttConfigSchema,
     api: ApiConfigSchema,
-    cameras: Type.Array(CameraConfigSchema, { title: 'Cameras', maxItems: 16, default: [] }),
+    cameras: Type.Array(CameraConfigSchema, { title: 'Cameras', maxItems: 16, default: [], ...RequiresRestart }),
+    capture: CaptureTimingConfigSchema,
     doors: Type.Array(DoorConfigSchema, { title: 'Per-door overrides (doors not listed use the matching defaults)', maxItems: 64, default: [] }),
     metrics: MetricsConfigSchema,
   },
@@ -253,6 +289,7 @@ export const ConfigSchema = Type.Object(
 
 export type Config = Static<typeof ConfigSchema>;
 export type CameraConfig = Static<typeof CameraConfigSchema>;
+export type CaptureTimingConfig = Static<typeof CaptureTimingConfigSchema>;
 export type DoorConfig = Static<typeof DoorConfigSchema>;
 export type MqttTlsConfig = Static<typeof MqttTlsConfigSchema>;
 export type MetricsConfig = Static<typeof MetricsConfigSchema>;

@@ -2,7 +2,7 @@
 // describes the model's preprocessing so that a new model needs no code change.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { checkModelFile, createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
 import { assertRgbImage } from './image.js';
 import type { RgbImage } from './types.js';
 
@@ -141,6 +141,8 @@ export class OnnxEmbedder implements Embedder {
 
   /** Loads `modelPath` and its sidecar `<basename>.json`, checking that the two agree. */
   static async create(modelPath: string, sessionOpts: SessionOptions = {}): Promise<OnnxEmbedder> {
+    // The model first: a missing model must be reported as such, not as its missing sidecar.
+    await checkModelFile(modelPath);
     const sidecar = await readSidecar(modelPath);
     const loaded = await createSession(modelPath, sessionOpts);
     try {

@@ -96,7 +96,8 @@ export async function createSession(modelPath: string, opts: SessionOptions = {}
   );
 }
 
-async function checkModelFile(modelPath: string): Promise<void> {
+/** @throws ModelLoadError `model_missing` or `model_invalid`, naming the .onnx file itself. */
+export async function checkModelFile(modelPath: string): Promise<void> {
   let size: number;
   let isFile: boolean;
   try {

@@ -81,7 +81,8 @@ export class ApiKeysRepository {
   /** Creates a key with 256 random bits; the returned secret is not recoverable afterwards. */
   create(input: { name: string; role: ApiKeyRole }): CreatedApiKey {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
-    if (name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    // Characters (code points), as the CHECK's length() counts them, not UTF-16 units.
+    if (name.length === 0 || [...name].length > MAX_NAME_LENGTH) {
       throw new StoreError('STORE_INVALID_INPUT', `key name must be 1..${MAX_NAME_LENGTH} characters`);
     }
     if (!API_KEY_ROLES.includes(input.role)) {

@@ -233,7 +233,8 @@ function likePattern(text: string): string {
 
 function validDisplayName(name: string): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
+  // Characters (code points), as the CHECK's length() counts them, not UTF-16 units.
+  if (trimmed.length === 0 || [...trimmed].length > MAX_NAME_LENGTH) {
     throw new StoreError('STORE_INVALID_INPUT', `display name must be 1..${MAX_NAME_LENGTH} characters`);
   }
   return trimmed;
@@ -241,7 +242,7 @@ function validDisplayName(name: string): string {
 
 function validExternalId(externalId: string | null): string | null {
   if (externalId === null) return null;
-  if (typeof externalId !== 'string' || externalId.length === 0 || externalId.length > MAX_EXTERNAL_ID_LENGTH) {
+  if (typeof externalId !== 'string' || externalId.length === 0 || [...externalId].length > MAX_EXTERNAL_ID_LENGTH) {
     throw new StoreError('STORE_INVALID_INPUT', `external id must be 1..${MAX_EXTERNAL_ID_LENGTH} characters or null`);
   }
   return externalId;

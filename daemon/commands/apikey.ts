@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../store/database.js';
 import { API_KEY_ROLES, ApiKeysRepository, type ApiKeyRecord, type ApiKeyRole } from '../../store/api-keys-repository.js';
 import { DATABASE_FILE } from '../appliance.js';
+import { requireText, TEXT_RULES } from '../../access/text-field.js';
 import { UsageError, type Command, type CommandIo } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 
@@ -46,6 +47,7 @@ export const apikeyCommand: Command = {
     const { values, positionals } = parseOptions(rest, { ...CONFIG_OPTION, name: { type: 'string' }, role: { type: 'string' } }, true);
     if (action === 'create') {
       if (!values.name) throw new UsageError('give the key a --name (who or what uses it)');
+      values.name = requireText(values.name, TEXT_RULES.apiKeyName, '--name');
       if (!isRole(values.role)) throw new UsageError(`give --role ${API_KEY_ROLES.join(' or ')}`);
       if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
     } else if (action === 'revoke') {

@@ -46,6 +46,8 @@ export function demoConfig(dataDir: string, port: number, clip: string): Config 
     logLevel: 'warn',
     mqtt: { embeddedPort: port },
     api: { enabled: false },
+    // Any free port: a start-up is all or nothing, and a demo must not fail on a busy 9464.
+    metrics: { port: 0 },
     cameras: [{ id: 'demo-cam', url: clip, doorId: 'front-door', fps: 10, loop: true, realtime: true }],
   });
 }

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Core } from '../appliance.js';
 import { EnrolmentError } from '../../access/gallery.js';
+import { requireText, TEXT_RULES } from '../../access/text-field.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 
@@ -17,12 +18,15 @@ export const enrolCommand: Command = {
     );
     if (positionals.length === 0) throw new UsageError('give at least one photo');
     if (!values.person && !values.name) throw new UsageError('give --name for a new person or --person <id> for an existing one');
+    // The same text rules as the enrolment API: a name stored here is a name the API would store.
+    const name = values.name === undefined ? undefined : requireText(values.name, TEXT_RULES.displayName, '--name');
+    const externalId = values['external-id'] === undefined ? null : requireText(values['external-id'], TEXT_RULES.externalId, '--external-id');
     const { config, logger } = loadConfigAndLogger(values.config, 'warn');
     const core = await Core.open(config, logger);
     try {
       const person = values.person
         ? core.gallery.people.get(values.person)
-        : core.gallery.createPerson(values.name!, values['external-id'] ?? null);
+        : core.gallery.createPerson(name!, externalId);
       if (!person) throw new UsageError(`no person with id ${values.person}`);
       let failures = 0;
       for (const file of positionals) {

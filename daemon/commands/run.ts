@@ -1,6 +1,7 @@
 // `maskgate run`: the appliance itself, until SIGINT/SIGTERM; SIGHUP or a change of the config
 // file reloads the config.
-import { loadConfigFile } from '../../firmware-config/load.js';
+import { environmentChecks } from '../../firmware-config/environment-checks.js';
+import { ConfigError, loadConfigFile } from '../../firmware-config/load.js';
 import { Appliance } from '../appliance.js';
 import { ConfigWatcher } from '../config-watcher.js';
 import { statusLine } from '../requests/status.js';
@@ -19,9 +20,22 @@ export const runCommand: Command = {
     const { config, path } = loadConfigFile(values.config ?? null);
     const recentErrors = new RecentErrors(); // the console's Health page shows them
     const logger = createLogger(config.logLevel, undefined, recentErrors);
+    // The same machine checks as `config check`: a config it refuses never half-starts here.
+    const { problems } = environmentChecks(config);
+    if (problems.length > 0) throw new ConfigError('config_invalid', `Cannot start: ${problems.join('; ')}`);
     // The reload-config request re-reads the same file as SIGHUP.
     const appliance = await Appliance.create(config, logger, path ? { loadConfig: () => loadConfigFile(path).config, configPath: path, recentErrors } : { recentErrors });
-    await appliance.start();
+    // All or nothing: a failed start has stopped what it started (availability `offline`) and
+    // leaves one error line in the log; the non-zero exit lets systemd's restart policy act.
+    try {
+      await appliance.start();
+    } catch (err) {
+      const { code } = err as { code?: unknown };
+      const message = (err as Error).message.trim().replace(/\s*\n\s*/g, ' | '); // one line, even when a tool's output is quoted
+      logger.fatal({ code }, `start-up failed: ${message}${typeof code === 'string' ? ` [${code}]` : ''}`);
+      logger.flush();
+      return 1;
+    }
     const systemd = await superviseWithSystemd(
       SystemdNotifier.fromEnvironment(process.env, process.pid, logger),
       { isStalled: (now, stallMs) => appliance.isStalled(now, stallMs), statusLine: () => statusLine(appliance.status()) },

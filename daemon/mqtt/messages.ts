@@ -116,6 +116,38 @@ export const CameraStatusSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Retained on `<base>/camera/<cameraId>/status`, republished on every capture state change. */
+export const CameraStatusMessageSchema = Type.Object(
+  {
+    schema: Type.Literal('maskgate.camera-status/1'),
+    applianceId: Type.String(),
+    cameraId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    doorId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    state: CaptureStateSchema,
+    up: Type.Boolean({ title: 'True while frames are flowing (state "running")' }),
+    since: Iso('When the camera entered this state'),
+    restarts: Type.Integer({ minimum: 0, title: "Restarts of the camera's capture process since the appliance started" }),
+    lastFrameAt: IsoOrNull('Arrival of the last frame'),
+    error: Type.Union(
+      [
+        Type.Literal('invalid_config'),
+        Type.Literal('spawn_failed'),
+        Type.Literal('source_unavailable'),
+        Type.Literal('source_ended'),
+        Type.Literal('decode_error'),
+        Type.Literal('stalled'),
+        Type.Literal('process_failed'),
+        Type.Literal('no_video_stream'),
+        Type.Null(),
+      ],
+      { title: 'Why the camera left "running" (capture error code); null while running or before the first failure' },
+    ),
+    publishedAt: Iso('When this status was published'),
+  },
+  { additionalProperties: false, title: 'Supervision status of one camera (retained); after an unclean exit see availability' },
+);
+export type CameraStatusMessage = Static<typeof CameraStatusMessageSchema>;
+
 export const StatusSummarySchema = Type.Object(
   {
     applianceId: Type.String(),
@@ -206,6 +238,10 @@ export class Topics {
   get expired(): string {
     return `${this.base}/expired`;
   }
+  /** Retained supervision status of one camera. */
+  cameraStatus(cameraId: string): string {
+    return `${this.base}/camera/${cameraId}/status`;
+  }
   request(name: string): string {
     return `${this.base}/request/${name}`;
   }
@@ -225,6 +261,7 @@ export class Topics {
 export const PAYLOAD_SCHEMAS: ReadonlyArray<{ readonly file: string; readonly topic: string; readonly schema: TSchema }> = [
   { file: 'availability.schema.json', topic: 'availability', schema: AvailabilitySchema },
   { file: 'decision.schema.json', topic: 'door/<doorId>/decision and expired', schema: DecisionMessageSchema },
+  { file: 'camera-status.schema.json', topic: 'camera/<cameraId>/status', schema: CameraStatusMessageSchema },
   ...REQUEST_NAMES.flatMap((name) => [
     { file: `request.${name}.schema.json`, topic: `request/${name}`, schema: REQUESTS[name].request as TSchema },
     { file: `response.${name}.schema.json`, topic: `response/${name}`, schema: responseSchema(name, REQUESTS[name].data as TSchema) },

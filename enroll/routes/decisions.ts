@@ -1,6 +1,8 @@
 // The audit log of access decisions, filtered and paged, newest first. Read-only keys may read it.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DecisionsRepository } from '../../store/decisions-repository.js';
+import { TEXT_RULES } from '../../access/text-field.js';
+import { normaliseTextFields } from '../text-fields.js';
 import { DecisionsPage, DecisionsQuery, ERROR_RESPONSES, SECURITY } from '../schemas.js';
 
 export interface DecisionsRoutesOptions {
@@ -19,6 +21,9 @@ export const decisionsRoutes: FastifyPluginAsyncTypebox<DecisionsRoutesOptions> 
         querystring: DecisionsQuery,
         response: { 200: DecisionsPage, ...ERROR_RESPONSES },
       },
+      preValidation: normaliseTextFields({
+        querystring: { doorId: TEXT_RULES.search, cameraId: TEXT_RULES.search, personId: TEXT_RULES.search },
+      }),
     },
     async (request) => {
       const { limit = 100, offset = 0, ...filter } = request.query;

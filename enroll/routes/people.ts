@@ -3,7 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Gallery } from '../../access/gallery.js';
 import type { PersonRecord } from '../../store/people-repository.js';
+import { TEXT_RULES } from '../../access/text-field.js';
 import { ApiError } from '../errors.js';
+import { normaliseTextFields } from '../text-fields.js';
 import {
   ERROR_RESPONSES,
   NewPerson,
@@ -32,6 +34,8 @@ function toPerson(gallery: Gallery, person: PersonRecord): PersonType {
   return { ...person, faceCount: gallery.faces.countByPerson(person.id) };
 }
 
+const PERSON_TEXT = normaliseTextFields({ body: { displayName: TEXT_RULES.displayName, externalId: TEXT_RULES.externalId } });
+
 export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = async (app, { gallery }) => {
   const tags = ['people'];
 
@@ -39,6 +43,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     '/people',
     {
       config: { access: 'admin' },
+      preValidation: PERSON_TEXT,
       schema: { tags, security: SECURITY, summary: 'Create a person', body: NewPerson, response: { 201: Person, ...ERROR_RESPONSES } },
     },
     async (request, reply) => {
@@ -60,6 +65,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
         querystring: PeopleQuery,
         response: { 200: PeoplePage, ...ERROR_RESPONSES },
       },
+      preValidation: normaliseTextFields({ querystring: { q: TEXT_RULES.search } }),
     },
     async (request) => {
       const { q, limit = 100, offset = 0 } = request.query;
@@ -90,6 +96,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
         body: PersonChanges,
         response: { 200: Person, ...ERROR_RESPONSES },
       },
+      preValidation: PERSON_TEXT,
     },
     async (request) => {
       const { id } = request.params;

@@ -33,7 +33,12 @@ function samples(text: string): Map<string, number> {
 function fakeSources(overrides: Partial<MetricSources> = {}): MetricSources {
   return {
     cameras: () => [
-      { camera: { id: 'cam-a', doorId: 'lobby' }, stats: { framesReceived: 120, framesAnalysed: 100, framesDropped: 20, facesSeen: 40, facesUsable: 31 } },
+      {
+        camera: { id: 'cam-a', doorId: 'lobby' },
+        stats: { framesReceived: 120, framesAnalysed: 100, framesDropped: 20, facesSeen: 40, facesUsable: 31 },
+        health: { up: true, restarts: 0, lastFrameAt: Date.now() - 1500 },
+      },
+      { camera: { id: 'cam-b', doorId: 'yard' }, stats: { framesReceived: 0, framesAnalysed: 0, framesDropped: 0, facesSeen: 0, facesUsable: 0 }, health: { up: false, restarts: 4, lastFrameAt: null } },
     ],
     outboxDepth: () => 3,
     brokerState: () => 'connected',

@@ -216,7 +216,15 @@ describe('the watchdog health rule (CameraWorker.isStalled)', () => {
     } as unknown as FaceAnalyzer;
     const gallery = { search: () => [], lookup: () => undefined };
     const config = parseConfig({ cameras: [{ id: 'cam', url: 'lavfi:testsrc', doorId: 'door' }] });
-    const worker = new CameraWorker(config.cameras[0]!, config.matching, analyzer, gallery, () => undefined, pino({ level: 'silent' }), source);
+    const worker = new CameraWorker({
+      camera: config.cameras[0]!,
+      matching: config.matching,
+      analyzer,
+      gallery,
+      onDecision: () => undefined,
+      logger: pino({ level: 'silent' }),
+      input: { source },
+    });
     worker.start();
     const frame = (receivedAt: number) => events.emit('frame', { sequence: 0, receivedAt, sourceId: 'cam', width: 2, height: 2, data: new Uint8Array(12) });
     const t0 = Date.now();

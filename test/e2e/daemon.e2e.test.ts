@@ -37,6 +37,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
       dataDir,
       mqtt: { url: broker.url, reconnectPeriodMs: 200 },
       api: { enabled: false },
+      metrics: { port: 0 }, // a busy 9464 would fail the all-or-nothing start
       cameras: [{ id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true }],
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));

@@ -75,7 +75,12 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
 
   it('serves the API on the configured address', async () => {
     expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(await (await fetch(`${api}/readyz`)).json()).toMatchObject({ status: 'ready', galleryTemplates: 0 });
+    // Ready once the camera delivers frames (503 degraded while it is still starting).
+    const ready = await until('the camera running', async () => {
+      const res = await fetch(`${api}/readyz`);
+      return res.status === 200 ? res.json() : null;
+    });
+    expect(ready).toMatchObject({ status: 'ready', galleryTemplates: 0 });
   });
 
   it('enrols over HTTP, the camera loop grants the person, and after DELETE it no longer does', async () => {
@@ -103,7 +108,7 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
 });
 
 describe('the API in the appliance lifecycle', () => {
-  it('closes with the appliance, and a busy port is logged without stopping the doors', async () => {
+  it('closes with the appliance, and a busy port fails the whole start-up (all or nothing)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'mg-appliance-port-'));
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
@@ -114,11 +119,11 @@ describe('the API in the appliance lifecycle', () => {
         testConfig(dataDir, { mqtt: { embeddedPort: 0 }, api: { port: busyPort }, metrics: { enabled: false } }),
         capturingLogger(lines),
       );
-      await blocked.start();
+      await expect(blocked.start()).rejects.toMatchObject({ code: 'EADDRINUSE' });
       expect(blocked.apiUrl).toBeNull();
-      expect(blocked.brokerUrl).not.toBeNull(); // the rest of the appliance runs
-      expect(lines.some((l) => l.includes('enrolment API not started') && l.includes('EADDRINUSE'))).toBe(true);
-      await blocked.stop();
+      expect(blocked.brokerState).toBe('closed'); // what had started was stopped again
+      expect(lines.some((l) => l.includes('appliance stopped'))).toBe(true);
+      await blocked.stop(); // idempotent
 
       const running = await Appliance.create(
         testConfig(dataDir, { mqtt: { embeddedPort: 0 }, api: { port: 0 }, metrics: { enabled: false } }),

@@ -140,6 +140,11 @@ describe('sidecar', () => {
     writeFileSync(join(dir, 'gone.json'), JSON.stringify(SIDECAR));
     await expectLoadError(OnnxEmbedder.create(join(dir, 'gone.onnx')), 'model_missing');
   });
+
+  it('names the missing .onnx, not its sidecar, when both are missing (as a mistyped model path leaves them)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maskgate-emb-'));
+    await expectLoadError(OnnxEmbedder.create(join(dir, 'typo.onnx')), 'model_missing', /Model file not found: .*typo\.onnx$/);
+  });
 });
 
 describe('OnnxEmbedder on demo faces', () => {

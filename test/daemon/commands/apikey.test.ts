@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkText, TEXT_RULES } from '../../../access/text-field.js';
 import { DATABASE_FILE } from '../../../daemon/appliance.js';
 import { main } from '../../../daemon/main.js';
 import { openDatabase } from '../../../store/database.js';
@@ -103,4 +105,32 @@ describe('maskgate apikey', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/Usage: maskgate apikey/);
   });
+});
+
+describe('maskgate apikey create --name under random strings (fast-check)', () => {
+  it('creates a key with the normalised name, or refuses with one error line and no key made', async () => {
+    const hostile = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.string({ unit: fc.constantFrom('\u0000', '\t', '\n', '\u007f', '\u0085', '\u202e', 'e', '\u0301', ' ', 'K', '😀'), maxLength: 20 }),
+      fc.string({ unit: 'grapheme', minLength: 95, maxLength: 110 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostile, async (name) => {
+        // parseArgs reads a leading "-" as an option: that is a usage error, not a name.
+        fc.pre(!name.startsWith('-') && name.length > 0);
+        const before = withKeys((keys) => keys.list().length);
+        const { code, lines, stderr } = await maskgate('create', '--name', name, '--role', 'read-only', '--config', configPath);
+        const expected = checkText(name, TEXT_RULES.apiKeyName, '--name');
+        if (expected.ok) {
+          expect(code, stderr).toBe(0);
+          expect((JSON.parse(lines[0]!) as { name: string }).name).toBe(expected.value);
+        } else {
+          expect(code).toBe(1);
+          expect(stderr).toBe(`maskgate apikey: ${expected.message} [${expected.problem}]\n`);
+          expect(withKeys((keys) => keys.list().length)).toBe(before);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 });

@@ -28,6 +28,7 @@ function configJson(dataDir: string): Record<string, unknown> {
     logLevel: 'warn',
     model: { detector: join(ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(ROOT, 'models/fr_feature/fr_feature.onnx') },
     api: { enabled: false },
+    metrics: { port: 0 }, // a busy 9464 would fail the all-or-nothing start
   };
 }
 
