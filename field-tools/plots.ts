@@ -174,6 +174,64 @@ export function scoreHistogramSvg(input: HistogramPlotInput): string {
   return frame(width, height, input.title, parts.join('\n'), 'Score (cosine similarity)', 'Fraction of comparisons per bin');
 }
 
+export interface ErrorRejectPlotInput extends PlotSize {
+  /** One line per quality measure: FNMR against the share of genuine comparisons set aside. */
+  readonly curves: readonly { readonly label: string; readonly points: readonly { readonly rejected: number; readonly fnmr: number }[] }[];
+  readonly title: string;
+  /** The fixed threshold the FNMR is computed at, for the axis label. */
+  readonly threshold: number;
+}
+
+const SERIES_COLOURS = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f'] as const;
+
+/**
+ * Error versus reject (ISO/IEC 29794-1): a measure that predicts recognition pulls FNMR down
+ * as its worst faces are set aside; a flat line means the measure does not earn a threshold.
+ */
+export function errorRejectSvg(input: ErrorRejectPlotInput): string {
+  const width = input.width ?? 640;
+  const height = input.height ?? 480;
+  const x0 = MARGIN.left;
+  const x1 = width - MARGIN.right;
+  const y0 = height - MARGIN.bottom;
+  const y1 = MARGIN.top;
+  let xMax = 0.01;
+  let yMax = 0.01;
+  for (const c of input.curves) {
+    for (const p of c.points) {
+      xMax = Math.max(xMax, p.rejected);
+      yMax = Math.max(yMax, p.fnmr);
+    }
+  }
+  yMax = Math.min(1, yMax * 1.1);
+  const xOf = (v: number): number => x0 + (v / xMax) * (x1 - x0);
+  const yOf = (v: number): number => y0 - (v / yMax) * (y0 - y1);
+  const parts: string[] = [];
+  for (let k = 0; k <= 5; k++) {
+    const xv = (xMax * k) / 5;
+    const yv = (yMax * k) / 5;
+    parts.push(`<text x="${n2(xOf(xv))}" y="${y0 + 18}" text-anchor="middle">${(100 * xv).toFixed(0)}%</text>`);
+    parts.push(`<line x1="${x0}" y1="${n2(yOf(yv))}" x2="${x1}" y2="${n2(yOf(yv))}" stroke="#e0e0e0"/>`);
+    parts.push(`<text x="${x0 - 8}" y="${n2(yOf(yv) + 4)}" text-anchor="end">${yv.toFixed(3)}</text>`);
+  }
+  input.curves.forEach((c, k) => {
+    const colour = SERIES_COLOURS[k % SERIES_COLOURS.length]!;
+    const points = c.points.map((p) => `${n2(xOf(p.rejected))},${n2(yOf(p.fnmr))}`).join(' ');
+    parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    const y = y1 + 12 + k * 18;
+    parts.push(`<rect x="${x1 - 150}" y="${y - 10}" width="12" height="12" fill="${colour}"/>`);
+    parts.push(`<text x="${x1 - 132}" y="${y}">${escapeXml(c.label)}</text>`);
+  });
+  return frame(
+    width,
+    height,
+    input.title,
+    parts.join('\n'),
+    'Genuine comparisons set aside, worst quality first',
+    `FNMR at threshold ${input.threshold.toFixed(3)}`,
+  );
+}
+
 /** Rasterises an SVG document to PNG bytes. */
 export async function svgToPng(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();

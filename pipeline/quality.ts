@@ -35,6 +35,31 @@ export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
   maxOutOfFrame: 0.2,
 };
 
+/** Limits that refuse nothing: for measuring what each check would cost (`maskgate eval --quality none`). */
+export const NO_QUALITY_LIMITS: QualityLimits = {
+  minInterEyePx: 0,
+  minSharpness: 0,
+  maxYawDeg: 90,
+  maxRollDeg: 180,
+  minScore: 0,
+  maxOutOfFrame: 1,
+};
+
+/** The door's limits for masked faces (docs/detection-alignment.md, "Quality gate"). */
+export const DOOR_MASKED_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
+
+/** What the photo profile refuses: only faces that cannot be used (docs/detection-alignment.md). */
+export const PHOTO_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
+export const PHOTO_MASKED_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
+
+export const DEFAULT_QUALITY_PROFILES: QualityProfiles = {
+  door: { refuse: { unmasked: DEFAULT_QUALITY_LIMITS, masked: DOOR_MASKED_QUALITY_LIMITS }, warn: null },
+  photo: {
+    refuse: { unmasked: PHOTO_QUALITY_LIMITS, masked: PHOTO_MASKED_QUALITY_LIMITS },
+    warn: { unmasked: DEFAULT_QUALITY_LIMITS, masked: DOOR_MASKED_QUALITY_LIMITS },
+  },
+};
+
 /**
  * Sideways nose-tip offset from the eye midpoint, as a fraction of the inter-eye distance, at
  * 45 degrees of yaw. Fitted on LFW: with it, faces judged by eye at about 20, 40 and 60 degrees
@@ -56,24 +81,110 @@ export function assessQuality(
   limits: QualityLimits = DEFAULT_QUALITY_LIMITS,
   aligned: AlignedFace = alignFace(image, detection),
 ): QualityReport {
+  const measures = measureQuality(image, detection, aligned);
+  const reasons = qualityFailures(measures, limits);
+  return { ok: reasons.length === 0, reasons, ...publicMeasures(measures) };
+}
+
+/** Everything the gate looks at, measured once. */
+export interface QualityMeasures {
+  readonly score: number;
+  readonly interEyeDistancePx: number;
+  readonly sharpness: number;
+  readonly yawDeg: number;
+  readonly rollDeg: number;
+  /** Share of the detection box outside the image (0 = all inside). */
+  readonly outOfFrame: number;
+}
+
+export function measureQuality(image: RgbImage, detection: FaceDetection, aligned: AlignedFace = alignFace(image, detection)): QualityMeasures {
   const [rightEye, leftEye] = detection.keypoints;
-  const interEyeDistancePx = Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y);
-  const rollDeg = estimateRollDeg(detection);
-  const yawDeg = estimateYawDeg(detection);
   const k = aligned.width / 112;
-  const sharpness = laplacianVariance(aligned, {
-    x0: Math.round(SHARPNESS_REGION_112.x0 * k),
-    x1: Math.round(SHARPNESS_REGION_112.x1 * k),
-    y0: Math.round(SHARPNESS_REGION_112.y0 * k),
-    y1: Math.round(SHARPNESS_REGION_112.y1 * k),
-  });
+  return {
+    score: detection.score,
+    interEyeDistancePx: Math.hypot(leftEye.x - rightEye.x, leftEye.y - rightEye.y),
+    sharpness: laplacianVariance(aligned, {
+      x0: Math.round(SHARPNESS_REGION_112.x0 * k),
+      x1: Math.round(SHARPNESS_REGION_112.x1 * k),
+      y0: Math.round(SHARPNESS_REGION_112.y0 * k),
+      y1: Math.round(SHARPNESS_REGION_112.y1 * k),
+    }),
+    yawDeg: estimateYawDeg(detection),
+    rollDeg: estimateRollDeg(detection),
+    outOfFrame: outOfFrameFraction(image, detection),
+  };
+}
+
+/** The checks `measures` fail under `limits`, in a fixed order. */
+export function qualityFailures(m: QualityMeasures, limits: QualityLimits): QualityRejection[] {
   const reasons: QualityRejection[] = [];
-  if (detection.score < limits.minScore) reasons.push('low_score');
-  if (interEyeDistancePx < limits.minInterEyePx) reasons.push('too_small');
-  if (sharpness < limits.minSharpness) reasons.push('blurry');
-  if (Math.abs(yawDeg) > limits.maxYawDeg || Math.abs(rollDeg) > limits.maxRollDeg) reasons.push('pose');
-  if (outOfFrameFraction(image, detection) > limits.maxOutOfFrame) reasons.push('out_of_frame');
-  return { ok: reasons.length === 0, reasons, interEyeDistancePx, sharpness, yawDeg, rollDeg };
+  if (m.score < limits.minScore) reasons.push('low_score');
+  if (m.interEyeDistancePx < limits.minInterEyePx) reasons.push('too_small');
+  if (m.sharpness < limits.minSharpness) reasons.push('blurry');
+  if (Math.abs(m.yawDeg) > limits.maxYawDeg || Math.abs(m.rollDeg) > limits.maxRollDeg) reasons.push('pose');
+  if (m.outOfFrame > limits.maxOutOfFrame) reasons.push('out_of_frame');
+  return reasons;
+}
+
+const publicMeasures = (m: QualityMeasures) => ({
+  interEyeDistancePx: m.interEyeDistancePx,
+  sharpness: m.sharpness,
+  yawDeg: m.yawDeg,
+  rollDeg: m.rollDeg,
+});
+
+/** Limits for faces seen without and with a mask: a mask moves the nose and mouth keypoints the pose estimate uses. */
+export interface MaskAwareLimits {
+  readonly unmasked: QualityLimits;
+  readonly masked: QualityLimits;
+}
+
+/**
+ * door:  a camera stream; it can wait for a better frame, so it refuses strictly and never warns.
+ * photo: enrolment, `embed`, `eval`; one chance, so it refuses only faces that cannot be used and
+ *        warns (with the door's limits) about the rest.
+ */
+export type QualityProfileName = 'door' | 'photo';
+
+export interface QualityProfile {
+  /** A face failing these is refused. */
+  readonly refuse: MaskAwareLimits;
+  /** A face passing `refuse` but failing these is accepted with warnings; null: no warnings. */
+  readonly warn: MaskAwareLimits | null;
+}
+
+export type QualityProfiles = Readonly<Record<QualityProfileName, QualityProfile>>;
+
+/**
+ * Whether the face is masked: true/false when known (a synthetic mask the tool drew, a mask
+ * classifier), null when not; then each limit is the looser of the two, so that neither a
+ * masked nor an unmasked face is refused for what its own limits allow.
+ */
+export function limitsFor(limits: MaskAwareLimits, masked: boolean | null): QualityLimits {
+  if (masked !== null) return masked ? limits.masked : limits.unmasked;
+  const { unmasked: u, masked: m } = limits;
+  return {
+    minInterEyePx: Math.min(u.minInterEyePx, m.minInterEyePx),
+    minSharpness: Math.min(u.minSharpness, m.minSharpness),
+    maxYawDeg: Math.max(u.maxYawDeg, m.maxYawDeg),
+    maxRollDeg: Math.max(u.maxRollDeg, m.maxRollDeg),
+    minScore: Math.min(u.minScore, m.minScore),
+    maxOutOfFrame: Math.max(u.maxOutOfFrame, m.maxOutOfFrame),
+  };
+}
+
+/** The quality verdict under a profile: refusals in `reasons`, the profile's warnings in `warnings`. */
+export function gateQuality(
+  image: RgbImage,
+  detection: FaceDetection,
+  profile: QualityProfile,
+  masked: boolean | null = null,
+  aligned: AlignedFace = alignFace(image, detection),
+): { readonly report: QualityReport; readonly measures: QualityMeasures } {
+  const measures = measureQuality(image, detection, aligned);
+  const reasons = qualityFailures(measures, limitsFor(profile.refuse, masked));
+  const warnings = profile.warn ? qualityFailures(measures, limitsFor(profile.warn, masked)).filter((r) => !reasons.includes(r)) : [];
+  return { report: { ok: reasons.length === 0, reasons, warnings, ...publicMeasures(measures) }, measures };
 }
 
 /** Angle of the line from the subject's right eye to the left eye; positive = clockwise on screen. */
