@@ -139,6 +139,11 @@ export const acquisitionSetCommand: Command = {
     writeFileSync(join(out, 'manifest.csv'), `${manifest.join('\n')}\n`);
     for (const [key, list] of pairs) writeFileSync(join(out, 'pairs', `${key}.csv`), formatPairsCsv(list));
     writeFileSync(join(out, 'pairs', 'all.csv'), formatPairsCsv([...pairs.values()].flat()));
+    // Every condition together, per mask state: the sets the quality gate's curves are read from.
+    for (const state of ['unmasked', 'masked']) {
+      const list = [...pairs].filter(([key]) => key.endsWith(`-${state}`)).flatMap(([, l]) => l);
+      writeFileSync(join(out, 'pairs', `all-${state}.csv`), formatPairsCsv(list));
+    }
     const summary = [...pairs].map(([k, l]) => `${k} ${l.filter((p) => p.label === 1).length}+${l.filter((p) => p.label === 0).length}`).join(', ');
     io.stderr.write(
       `acquisition-set: ${people.length} people (seed ${seed}) -> ${out}; genuine+impostor pairs: ${summary}` +
