@@ -8,6 +8,10 @@ import {
   assessQuality,
   DEFAULT_QUALITY_LIMITS,
   estimateRollDeg,
+  gateQuality,
+  limitsFor,
+  type QualityLimits,
+  type QualityProfile,
   estimateYawDeg,
   laplacianVariance,
   outOfFrameFraction,
@@ -119,6 +123,37 @@ describe('assessQuality with synthetic detections', () => {
     const q = assessQuality(flat, { ...frontal(40), score: 0.5 }, DEFAULT_QUALITY_LIMITS);
     expect(q.reasons).toEqual(['low_score', 'blurry', 'pose']);
     expect(q.ok).toBe(false);
+  });
+});
+
+describe('quality profiles', () => {
+  const img: RgbImage = {
+    width: 400,
+    height: 300,
+    data: Uint8Array.from({ length: 400 * 300 * 3 }, (_, i) => (Math.imul(i, 2654435761) >>> 24) & 0xff),
+  };
+  const unmasked: QualityLimits = { ...DEFAULT_QUALITY_LIMITS, maxYawDeg: 30, maxOutOfFrame: 0.2 };
+  const masked: QualityLimits = { ...DEFAULT_QUALITY_LIMITS, maxYawDeg: 50, maxOutOfFrame: 0.1 };
+  const loose: QualityLimits = { ...DEFAULT_QUALITY_LIMITS, maxYawDeg: 70, maxOutOfFrame: 1 };
+  const door: QualityProfile = { refuse: { unmasked, masked }, warn: null };
+  const photo: QualityProfile = { refuse: { unmasked: loose, masked: loose }, warn: { unmasked, masked } };
+  // Yaw about 43 degrees (nose 26 px off the eye midpoint at 50 px between the eyes).
+  const turned = frontal(26);
+
+  it('uses the masked or unmasked limits when the mask state is known, the looser of each when not', () => {
+    expect(gateQuality(img, turned, door, false).report.reasons).toEqual(['pose']);
+    expect(gateQuality(img, turned, door, true).report.reasons).toEqual([]);
+    expect(gateQuality(img, turned, door, null).report.reasons).toEqual([]);
+    expect(limitsFor(door.refuse, null)).toMatchObject({ maxYawDeg: 50, maxOutOfFrame: 0.2 });
+  });
+
+  it('photo profile accepts what the door refuses and warns with the door reasons', () => {
+    const edge = { ...turned, box: { x: -50, y: 100, width: 120, height: 120 } };
+    const atDoor = gateQuality(img, edge, door, false);
+    expect(atDoor.report).toMatchObject({ ok: false, reasons: ['pose', 'out_of_frame'], warnings: [] });
+    const asPhoto = gateQuality(img, edge, photo, false);
+    expect(asPhoto.report).toMatchObject({ ok: true, reasons: [], warnings: ['pose', 'out_of_frame'] });
+    expect(asPhoto.measures.outOfFrame).toBeCloseTo(50 / 120, 6);
   });
 });
 
