@@ -19,20 +19,25 @@ export interface QualityLimits {
 }
 
 /**
- * Calibrated on 663 LFW-dev images and the demo photos (docs/detection-alignment.md): 97.9% of
- * LFW passes (the rest are near-profiles and a few soft images); every LFW face blurred with
- * sigma 6 fails; faces below 20 px between the eyes lose more than 0.08 of genuine similarity.
+ * The door's limits for unmasked faces (and the config's top-level `quality` defaults). Each is
+ * read from the error-versus-reject curves of the development sets (`maskgate acquisition-set`,
+ * `maskgate eval --quality none`; docs/detection-alignment.md, "Quality gate"): the door refuses
+ * the bins whose FNMR is at least about twice the set's, since the next frame may be better.
  */
 export const DEFAULT_QUALITY_LIMITS: QualityLimits = {
+  // Below 20 px recognition falls off (genuine similarity 0.57 at 19 px, 0.48 at 14 px; the
+  // 10-20 px bin missed every unmasked comparison).
   minInterEyePx: 20,
-  minSharpness: 25,
+  // 10-15: FNMR 0.11, three times the set's 0.036; 15-25: 0.048, not worth refusing.
+  minSharpness: 15,
+  // 40-50 degrees: FNMR 0 (66 comparisons); 50-60: 0.63. 45 keeps a margin below the jump.
   maxYawDeg: 45,
+  // Not measured (the development sets do not vary roll); alignment removes roll.
   maxRollDeg: 60,
-  // A mask lowers BlazeFace's confidence: at 0.7, 65 of 577 synthetically masked LFW probes were
-  // refused for score alone (`maskgate eval --mask probe`, docs/field-guide.md); 0.6 is the
-  // detector's own threshold, so this check only bites when the detector threshold is lowered.
-  minScore: 0.6,
-  maxOutOfFrame: 0.2,
+  // 0.6-0.7: FNMR 0.30, eight times the set's.
+  minScore: 0.7,
+  // Box 10-20% outside the image: FNMR 0.29, eight times the set's.
+  maxOutOfFrame: 0.1,
 };
 
 /** Limits that refuse nothing: for measuring what each check would cost (`maskgate eval --quality none`). */
@@ -45,12 +50,51 @@ export const NO_QUALITY_LIMITS: QualityLimits = {
   maxOutOfFrame: 1,
 };
 
-/** The door's limits for masked faces (docs/detection-alignment.md, "Quality gate"). */
-export const DOOR_MASKED_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
+/** The door's limits for masked faces (set FNMR 0.23: a mask costs more than any of these checks). */
+export const DOOR_MASKED_QUALITY_LIMITS: QualityLimits = {
+  // 20-25 px: FNMR 0.65, nearly three times the set's.
+  minInterEyePx: 25,
+  // 15-25: FNMR 0.42 (1.9x); 10-15: 0.75.
+  minSharpness: 25,
+  // 40-50: FNMR 0.11; 50-60: 0.89.
+  maxYawDeg: 45,
+  maxRollDeg: 60,
+  // 0.6-0.7: FNMR 0.28, barely above the set's 0.23: a mask lowers the score more than the face's worth.
+  minScore: 0.6,
+  // 10-20% outside: FNMR 0.63 (2.8x).
+  maxOutOfFrame: 0.1,
+};
 
-/** What the photo profile refuses: only faces that cannot be used (docs/detection-alignment.md). */
-export const PHOTO_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
-export const PHOTO_MASKED_QUALITY_LIMITS: QualityLimits = { ...DEFAULT_QUALITY_LIMITS };
+/**
+ * What the photo profile refuses: only bins that are (nearly) never recognised, FNMR >= 0.9.
+ * Everything else is embedded, with the door's objections as warnings.
+ */
+export const PHOTO_QUALITY_LIMITS: QualityLimits = {
+  // 10-20 px: both unmasked comparisons missed; the masked 10-15 bin (9) missed every one.
+  minInterEyePx: 15,
+  // No bin reaches FNMR 0.9 unmasked (the lowest, 10-15, has 0.11); a backstop for featureless crops.
+  minSharpness: 5,
+  // No bin reaches 0.9 (50-60: 0.63); beyond 60 the keypoint estimate is a near-profile.
+  maxYawDeg: 60,
+  maxRollDeg: 60,
+  // No score bin reaches 0.9 (0.6-0.7: 0.30): whatever the detector returns (LAST_RESORT_SCORE).
+  minScore: 0.4,
+  // A tight crop's box may leave the image (alignment pads it); 20-30% outside missed its one comparison.
+  maxOutOfFrame: 0.3,
+};
+
+export const PHOTO_MASKED_QUALITY_LIMITS: QualityLimits = {
+  // 10-15 px and 15-20 px: FNMR 1.0 (9 and 11 comparisons), 20-25: 0.65.
+  minInterEyePx: 20,
+  // 0-10: FNMR 1.0 (11 comparisons); 10-15: 0.75.
+  minSharpness: 10,
+  // 50-60: 0.89 (9), 60-90: 0.71 (7): the masked pose estimate is unreliable beyond 60.
+  maxYawDeg: 60,
+  maxRollDeg: 60,
+  minScore: 0.4,
+  // 20-30%: 0.5 (4), 30-50%: 1.0 (1).
+  maxOutOfFrame: 0.3,
+};
 
 export const DEFAULT_QUALITY_PROFILES: QualityProfiles = {
   door: { refuse: { unmasked: DEFAULT_QUALITY_LIMITS, masked: DOOR_MASKED_QUALITY_LIMITS }, warn: null },
