@@ -45,7 +45,11 @@ export function toFace(gallery: Gallery, face: FaceRecord): FaceType {
     id: face.id,
     personId: face.personId,
     sourceSha256: face.sourceSha256,
-    quality: { ...face.quality, reasons: [...face.quality.reasons] },
+    quality: {
+      ...face.quality,
+      reasons: [...face.quality.reasons],
+      ...(face.quality.warnings ? { warnings: [...face.quality.warnings] } : {}),
+    },
     createdAt: face.createdAt,
     matchable: gallery.templates.get(face.id, gallery.modelId) !== null,
   };
