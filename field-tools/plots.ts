@@ -56,14 +56,16 @@ function frame(width: number, height: number, title: string, body: string, xLabe
   ].join('\n');
 }
 
+/** Image size and the plot rectangle inside the margins (y0 is the bottom edge, y1 the top). */
+function plotArea(size: PlotSize): { width: number; height: number; x0: number; x1: number; y0: number; y1: number } {
+  const width = size.width ?? 640;
+  const height = size.height ?? 480;
+  return { width, height, x0: MARGIN.left, x1: width - MARGIN.right, y0: height - MARGIN.bottom, y1: MARGIN.top };
+}
+
 /** ROC: TAR against FMR on a log axis from the smallest measurable FMR decade up to 1. */
 export function rocSvg(input: RocPlotInput): string {
-  const width = input.width ?? 640;
-  const height = input.height ?? 480;
-  const x0 = MARGIN.left;
-  const x1 = width - MARGIN.right;
-  const y0 = height - MARGIN.bottom;
-  const y1 = MARGIN.top;
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
   const minDecade = Math.min(-1, Math.floor(Math.log10(1 / Math.max(1, input.impostor))));
   const xOf = (fmr: number): number => {
     const d = Math.max(minDecade, Math.log10(Math.max(fmr, 10 ** minDecade)));
@@ -101,8 +103,7 @@ export function rocSvg(input: RocPlotInput): string {
 
 /** Overlaid genuine and impostor score histograms, each normalised to its own count. */
 export function scoreHistogramSvg(input: HistogramPlotInput): string {
-  const width = input.width ?? 640;
-  const height = input.height ?? 480;
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
   const bins = input.bins ?? 50;
   const genuine = input.genuine.filter(Number.isFinite);
   const impostor = input.impostor.filter(Number.isFinite);
@@ -127,10 +128,6 @@ export function scoreHistogramSvg(input: HistogramPlotInput): string {
   const g = histogram(genuine);
   const i = histogram(impostor);
   const top = Math.max(0.01, ...g, ...i);
-  const x0 = MARGIN.left;
-  const x1 = width - MARGIN.right;
-  const y0 = height - MARGIN.bottom;
-  const y1 = MARGIN.top;
   const xOf = (score: number): number => x0 + ((score - lo) / (hi - lo)) * (x1 - x0);
   const yOf = (fraction: number): number => y0 - (fraction / top) * (y0 - y1);
   const parts: string[] = [];
@@ -189,12 +186,7 @@ const SERIES_COLOURS = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '
  * as its worst faces are set aside; a flat line means the measure does not earn a threshold.
  */
 export function errorRejectSvg(input: ErrorRejectPlotInput): string {
-  const width = input.width ?? 640;
-  const height = input.height ?? 480;
-  const x0 = MARGIN.left;
-  const x1 = width - MARGIN.right;
-  const y0 = height - MARGIN.bottom;
-  const y1 = MARGIN.top;
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
   let xMax = 0.01;
   let yMax = 0.01;
   for (const c of input.curves) {
