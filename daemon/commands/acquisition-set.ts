@@ -32,6 +32,38 @@ function subject(faces: readonly FaceDetection[], image: RgbImage): FaceDetectio
   return [...faces].sort((a, b) => distance(a) - distance(b))[0];
 }
 
+/** For each probe, `count` other people drawn without repeats from one seeded stream, sorted. */
+function impostorPicker(names: readonly string[], count: number, seed: number): (identity: string) => string[] {
+  const random = seededRandom(seed);
+  return (identity) => {
+    const pool = names.filter((n) => n !== identity);
+    const chosen = new Set<string>();
+    while (chosen.size < Math.min(count, pool.length)) chosen.add(pool[Math.floor(random() * pool.length)]!);
+    return [...chosen].sort();
+  };
+}
+
+/**
+ * The conditions a probe photo goes into, counted per person: turned heads take the photos that
+ * are turned, every other condition the person's first `perPerson` photos.
+ */
+function takeConditions(counts: Map<AcquisitionCondition, number>, turned: boolean, perPerson: number): AcquisitionCondition[] {
+  const taken = ACQUISITION_CONDITIONS.filter((c) => (c !== 'yaw' || turned) && (counts.get(c) ?? 0) < perPerson);
+  for (const c of taken) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return taken;
+}
+
+/** One CSV per condition and mask state, all of them together, and every condition per mask state. */
+function writePairLists(dir: string, pairs: ReadonlyMap<string, readonly VerificationPair[]>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [key, list] of pairs) writeFileSync(join(dir, `${key}.csv`), formatPairsCsv(list));
+  writeFileSync(join(dir, 'all.csv'), formatPairsCsv([...pairs.values()].flat()));
+  // The sets the quality gate's curves are read from.
+  for (const state of ['unmasked', 'masked']) {
+    writeFileSync(join(dir, `all-${state}.csv`), formatPairsCsv([...pairs].filter(([key]) => key.endsWith(`-${state}`)).flatMap(([, l]) => l)));
+  }
+}
+
 interface Probe {
   readonly identity: string;
   readonly file: string;
@@ -83,14 +115,7 @@ export const acquisitionSetCommand: Command = {
         copyFileSync(join(root, first), join(out, ref));
         references.set(person.name, ref);
       }
-      const random = seededRandom(seed);
-      const others = (identity: string): string[] => {
-        const chosen = new Set<string>();
-        const pool = people.filter((p) => p.name !== identity);
-        const want = Math.min(impostorsPerProbe, pool.length);
-        while (chosen.size < want) chosen.add(pool[Math.floor(random() * pool.length)]!.name);
-        return [...chosen].sort();
-      };
+      const others = impostorPicker(people.map((p) => p.name), impostorsPerProbe, seed);
       let photoIndex = 0;
       const probes: Probe[] = [];
       for (const person of people) {
@@ -110,11 +135,7 @@ export const acquisitionSetCommand: Command = {
         const counts = perPerson.get(probe.identity) ?? new Map<AcquisitionCondition, number>();
         perPerson.set(probe.identity, counts);
         const impostors = others(probe.identity);
-        for (const condition of ACQUISITION_CONDITIONS) {
-          // Turned heads are the photos that are turned; every other condition takes the first photos.
-          if (condition === 'yaw' ? !turned : false) continue;
-          if ((counts.get(condition) ?? 0) >= probesPerPerson) continue;
-          counts.set(condition, (counts.get(condition) ?? 0) + 1);
+        for (const condition of takeConditions(counts, turned, probesPerPerson)) {
           const recipe = variantRecipe(condition, seed, probe.index);
           for (const masked of [false, true]) {
             const dir = `${condition}/${masked ? 'masked' : 'unmasked'}`;
@@ -135,15 +156,8 @@ export const acquisitionSetCommand: Command = {
     } finally {
       await detector.close();
     }
-    mkdirSync(join(out, 'pairs'), { recursive: true });
     writeFileSync(join(out, 'manifest.csv'), `${manifest.join('\n')}\n`);
-    for (const [key, list] of pairs) writeFileSync(join(out, 'pairs', `${key}.csv`), formatPairsCsv(list));
-    writeFileSync(join(out, 'pairs', 'all.csv'), formatPairsCsv([...pairs.values()].flat()));
-    // Every condition together, per mask state: the sets the quality gate's curves are read from.
-    for (const state of ['unmasked', 'masked']) {
-      const list = [...pairs].filter(([key]) => key.endsWith(`-${state}`)).flatMap(([, l]) => l);
-      writeFileSync(join(out, 'pairs', `all-${state}.csv`), formatPairsCsv(list));
-    }
+    writePairLists(join(out, 'pairs'), pairs);
     const summary = [...pairs].map(([k, l]) => `${k} ${l.filter((p) => p.label === 1).length}+${l.filter((p) => p.label === 0).length}`).join(', ');
     io.stderr.write(
       `acquisition-set: ${people.length} people (seed ${seed}) -> ${out}; genuine+impostor pairs: ${summary}` +
