@@ -114,7 +114,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
       throw new EnrolmentError('duplicate_photo', 'This photo is already enrolled for this person', { faceId: existing.id });
     }
     const image = await decodeImage(photo, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {});
-    const face = singleUsableFace(await this.analyzer.analyze(image, { padded: true }));
+    const face = singleUsableFace(await this.analyzer.analyze(image, { padded: true, profile: 'photo' }));
     const embedding = face.embedding!;
 
     const nearestOther = this.matcher.search(embedding, 2).find((m) => m.personId !== personId) ?? null;

@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
-import { DEFAULT_QUALITY_LIMITS, type QualityLimits } from '../pipeline/quality.js';
+import { DEFAULT_QUALITY_LIMITS, DEFAULT_QUALITY_PROFILES, type QualityLimits } from '../pipeline/quality.js';
 import type { BenchPlan, ThroughputConfig } from './plan.js';
 import { buildScenes, type Scenes } from './scenes.js';
 
@@ -36,7 +36,7 @@ export async function openAnalyzer(plan: BenchPlan, session: ThroughputConfig, l
     detector,
     embedder,
     qualityLimits,
-    analyzer: new FaceAnalyzer(detector, embedder, qualityLimits),
+    analyzer: new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_PROFILES),
     async close() {
       await embedder.close();
       await detector.close();

@@ -10,7 +10,7 @@ import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
-import type { QualityLimits } from '../pipeline/quality.js';
+import type { QualityProfiles } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
@@ -42,8 +42,11 @@ export const DATABASE_FILE = 'maskgate.db';
 /** How long a failed start-up waits for a broker connection in progress, to leave `offline` behind. */
 const START_ABORT_CONNECT_WAIT_MS = 2000;
 
-export function qualityLimits(config: Config): QualityLimits {
-  return { ...config.quality };
+/** The door and photo quality profiles of the config (the photo profile warns with the door's limits). */
+export function qualityProfiles(config: Config): QualityProfiles {
+  const { masked, photo, photoMasked, ...doorUnmasked } = config.quality;
+  const door = { unmasked: doorUnmasked, masked };
+  return { door: { refuse: door, warn: null }, photo: { refuse: { unmasked: photo, masked: photoMasked }, warn: door } };
 }
 
 /** The models and gallery, without cameras or MQTT: what offline tools (enrol, embed) need. */
@@ -83,7 +86,7 @@ export class Core {
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider }, 'models loaded');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
-    const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
+    const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));
     return new Core(config, db, detector, embedder, analyzer, logger);
   }
 

@@ -1,4 +1,5 @@
 // `maskgate <command>`: dispatches to one module per subcommand.
+import { acquisitionSetCommand } from './commands/acquisition-set.js';
 import { apikeyCommand } from './commands/apikey.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   configCommand,
   pairsCommand,
   modelsCommand,
+  acquisitionSetCommand,
   benchCommand,
 ];
 

@@ -98,6 +98,9 @@ export const PersonDeleted = Type.Object({
 const QualityReport = Type.Object({
   ok: Type.Boolean(),
   reasons: Type.Array(Type.String()),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'Checks the door would refuse this face for; enrolment accepted it (photo quality profile)' }),
+  ),
   interEyeDistancePx: Type.Number(),
   sharpness: Type.Number(),
   yawDeg: Type.Number(),

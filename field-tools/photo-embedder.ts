@@ -8,7 +8,7 @@ import { iou } from '../pipeline/detector.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { FaceDetector } from '../pipeline/face-analyzer.js';
 import { ImageDecodeError, readImageFile, type ImageDecodeErrorCode } from '../pipeline/image.js';
-import { assessQuality, type QualityLimits } from '../pipeline/quality.js';
+import { gateQuality, type QualityMeasures, type QualityProfile } from '../pipeline/quality.js';
 import type { AlignedFace, FaceDetection, QualityRejection, RgbImage } from '../pipeline/types.js';
 import { drawMask } from '../synthetic/synthetic-mask.js';
 
@@ -22,27 +22,38 @@ export interface PhotoJob {
 }
 
 export type PhotoOutcome =
-  | { readonly ok: true; readonly embedding: Float32Array; readonly facesFound: number }
+  | {
+      readonly ok: true;
+      readonly embedding: Float32Array;
+      readonly facesFound: number;
+      /** Checks the face failed without being refused (photo profile). */
+      readonly warnings: readonly QualityRejection[];
+      readonly measures: QualityMeasures;
+    }
   | {
       readonly ok: false;
       readonly error: PhotoErrorCode;
       readonly message: string;
       readonly reasons?: readonly QualityRejection[];
+      /** The refused face's quality measures (quality_rejected only). */
+      readonly measures?: QualityMeasures;
     };
 
 export interface PhotoEmbedderParts {
   readonly detector: FaceDetector;
   readonly embedder: Embedder;
-  readonly qualityLimits: QualityLimits;
+  /** Normally the photo profile: refuse only unusable faces, warn about the rest. */
+  readonly quality: QualityProfile;
 }
 
 /** The masked face must be re-detected where the unmasked one was. */
 const MASKED_REDETECT_MIN_IOU = 0.3;
 
-type Prepared = { readonly aligned: AlignedFace; readonly facesFound: number } | Extract<PhotoOutcome, { ok: false }>;
+type Prepared =
+  | { readonly aligned: AlignedFace; readonly facesFound: number; readonly warnings: readonly QualityRejection[]; readonly measures: QualityMeasures }
+  | Extract<PhotoOutcome, { ok: false }>;
 
-const fail = (error: PhotoErrorCode, message: string, reasons?: readonly QualityRejection[]): Extract<PhotoOutcome, { ok: false }> =>
-  reasons ? { ok: false, error, message, reasons } : { ok: false, error, message };
+const fail = (error: PhotoErrorCode, message: string): Extract<PhotoOutcome, { ok: false }> => ({ ok: false, error, message });
 
 function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
   let best: FaceDetection | undefined;
@@ -74,7 +85,7 @@ export class PhotoEmbedder {
       if (!('aligned' in p)) return p;
       const embedding = byFace.get(p)!;
       return embedding instanceof Float32Array
-        ? { ok: true, embedding, facesFound: p.facesFound }
+        ? { ok: true, embedding, facesFound: p.facesFound, warnings: p.warnings, measures: p.measures }
         : fail('embedding_failed', `The model failed on this face: ${embedding.message}`);
     });
   }
@@ -134,11 +145,13 @@ export class PhotoEmbedder {
         face = again.d;
       }
       const aligned = alignFace(image, face);
-      const quality = assessQuality(image, face, this.parts.qualityLimits, aligned);
-      if (!quality.ok) {
-        return fail('quality_rejected', `The face is not usable: ${quality.reasons.join(', ')}`, quality.reasons);
+      // A mask the tool drew is known; on a photo as given it is not.
+      const { report, measures } = gateQuality(image, face, this.parts.quality, job.maskColour ? true : null, aligned);
+      if (!report.ok) {
+        const message = `The face is not usable: ${report.reasons.join(', ')}`;
+        return { ok: false, error: 'quality_rejected', message, reasons: report.reasons, measures };
       }
-      return { aligned, facesFound: detections.length };
+      return { aligned, facesFound: detections.length, warnings: report.warnings ?? [], measures };
     } catch (err) {
       return fail('embedding_failed', `Face analysis failed: ${(err as Error).message}`);
     }

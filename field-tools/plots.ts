@@ -56,14 +56,16 @@ function frame(width: number, height: number, title: string, body: string, xLabe
   ].join('\n');
 }
 
+/** Image size and the plot rectangle inside the margins (y0 is the bottom edge, y1 the top). */
+function plotArea(size: PlotSize): { width: number; height: number; x0: number; x1: number; y0: number; y1: number } {
+  const width = size.width ?? 640;
+  const height = size.height ?? 480;
+  return { width, height, x0: MARGIN.left, x1: width - MARGIN.right, y0: height - MARGIN.bottom, y1: MARGIN.top };
+}
+
 /** ROC: TAR against FMR on a log axis from the smallest measurable FMR decade up to 1. */
 export function rocSvg(input: RocPlotInput): string {
-  const width = input.width ?? 640;
-  const height = input.height ?? 480;
-  const x0 = MARGIN.left;
-  const x1 = width - MARGIN.right;
-  const y0 = height - MARGIN.bottom;
-  const y1 = MARGIN.top;
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
   const minDecade = Math.min(-1, Math.floor(Math.log10(1 / Math.max(1, input.impostor))));
   const xOf = (fmr: number): number => {
     const d = Math.max(minDecade, Math.log10(Math.max(fmr, 10 ** minDecade)));
@@ -101,8 +103,7 @@ export function rocSvg(input: RocPlotInput): string {
 
 /** Overlaid genuine and impostor score histograms, each normalised to its own count. */
 export function scoreHistogramSvg(input: HistogramPlotInput): string {
-  const width = input.width ?? 640;
-  const height = input.height ?? 480;
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
   const bins = input.bins ?? 50;
   const genuine = input.genuine.filter(Number.isFinite);
   const impostor = input.impostor.filter(Number.isFinite);
@@ -127,10 +128,6 @@ export function scoreHistogramSvg(input: HistogramPlotInput): string {
   const g = histogram(genuine);
   const i = histogram(impostor);
   const top = Math.max(0.01, ...g, ...i);
-  const x0 = MARGIN.left;
-  const x1 = width - MARGIN.right;
-  const y0 = height - MARGIN.bottom;
-  const y1 = MARGIN.top;
   const xOf = (score: number): number => x0 + ((score - lo) / (hi - lo)) * (x1 - x0);
   const yOf = (fraction: number): number => y0 - (fraction / top) * (y0 - y1);
   const parts: string[] = [];
@@ -172,6 +169,59 @@ export function scoreHistogramSvg(input: HistogramPlotInput): string {
     parts.push(`<text x="${x1 - 172}" y="${y}">${escapeXml(entry.text)}</text>`);
   });
   return frame(width, height, input.title, parts.join('\n'), 'Score (cosine similarity)', 'Fraction of comparisons per bin');
+}
+
+export interface ErrorRejectPlotInput extends PlotSize {
+  /** One line per quality measure: FNMR against the share of genuine comparisons set aside. */
+  readonly curves: readonly { readonly label: string; readonly points: readonly { readonly rejected: number; readonly fnmr: number }[] }[];
+  readonly title: string;
+  /** The fixed threshold the FNMR is computed at, for the axis label. */
+  readonly threshold: number;
+}
+
+const SERIES_COLOURS = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f'] as const;
+
+/**
+ * Error versus reject (ISO/IEC 29794-1): a measure that predicts recognition pulls FNMR down
+ * as its worst faces are set aside; a flat line means the measure does not earn a threshold.
+ */
+export function errorRejectSvg(input: ErrorRejectPlotInput): string {
+  const { width, height, x0, x1, y0, y1 } = plotArea(input);
+  let xMax = 0.01;
+  let yMax = 0.01;
+  for (const c of input.curves) {
+    for (const p of c.points) {
+      xMax = Math.max(xMax, p.rejected);
+      yMax = Math.max(yMax, p.fnmr);
+    }
+  }
+  yMax = Math.min(1, yMax * 1.1);
+  const xOf = (v: number): number => x0 + (v / xMax) * (x1 - x0);
+  const yOf = (v: number): number => y0 - (v / yMax) * (y0 - y1);
+  const parts: string[] = [];
+  for (let k = 0; k <= 5; k++) {
+    const xv = (xMax * k) / 5;
+    const yv = (yMax * k) / 5;
+    parts.push(`<text x="${n2(xOf(xv))}" y="${y0 + 18}" text-anchor="middle">${(100 * xv).toFixed(0)}%</text>`);
+    parts.push(`<line x1="${x0}" y1="${n2(yOf(yv))}" x2="${x1}" y2="${n2(yOf(yv))}" stroke="#e0e0e0"/>`);
+    parts.push(`<text x="${x0 - 8}" y="${n2(yOf(yv) + 4)}" text-anchor="end">${yv.toFixed(3)}</text>`);
+  }
+  input.curves.forEach((c, k) => {
+    const colour = SERIES_COLOURS[k % SERIES_COLOURS.length]!;
+    const points = c.points.map((p) => `${n2(xOf(p.rejected))},${n2(yOf(p.fnmr))}`).join(' ');
+    parts.push(`<polyline points="${points}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    const y = y1 + 12 + k * 18;
+    parts.push(`<rect x="${x1 - 150}" y="${y - 10}" width="12" height="12" fill="${colour}"/>`);
+    parts.push(`<text x="${x1 - 132}" y="${y}">${escapeXml(c.label)}</text>`);
+  });
+  return frame(
+    width,
+    height,
+    input.title,
+    parts.join('\n'),
+    'Genuine comparisons set aside, worst quality first',
+    `FNMR at threshold ${input.threshold.toFixed(3)}`,
+  );
 }
 
 /** Rasterises an SVG document to PNG bytes. */

@@ -4,7 +4,7 @@
 // `requiresRestart: true` (see restart-fields.ts): the reload path derives what it cannot apply
 // from these markers instead of a hand-kept list.
 import Type, { type Static } from 'typebox';
-import { DEFAULT_QUALITY_LIMITS as Q } from '../pipeline/quality.js';
+import { DEFAULT_QUALITY_PROFILES, type QualityLimits } from '../pipeline/quality.js';
 
 const Strict = { additionalProperties: false } as const;
 /** Schema option: a change of this value is applied only by a restart of the daemon. */
@@ -99,23 +99,49 @@ export const MatchingConfigSchema = Type.Object(
   { ...Strict, title: 'Matching and decisions', default: {} },
 );
 
-export const QualityConfigSchema = Type.Object(
-  {
-    minInterEyePx: Type.Number({ title: 'Minimum distance between the eyes in pixels', minimum: 4, maximum: 500, default: Q.minInterEyePx }),
+/** The six limits of one quality check set, with `q` as defaults. */
+function qualityLimitFields(q: QualityLimits) {
+  return {
+    minInterEyePx: Type.Number({ title: 'Minimum distance between the eyes in pixels', minimum: 0, maximum: 500, default: q.minInterEyePx }),
     minSharpness: Type.Number({
       title: 'Minimum variance of the Laplacian over the eye region of the aligned crop',
       minimum: 0,
       maximum: 10_000,
-      default: Q.minSharpness,
+      default: q.minSharpness,
     }),
-    maxYawDeg: Type.Number({ title: 'Maximum estimated yaw in degrees', minimum: 5, maximum: 90, default: Q.maxYawDeg }),
-    maxRollDeg: Type.Number({ title: 'Maximum roll in degrees', minimum: 5, maximum: 90, default: Q.maxRollDeg }),
-    minScore: Type.Number({ title: 'Minimum detector score for a usable face', minimum: 0, maximum: 1, default: Q.minScore }),
+    maxYawDeg: Type.Number({ title: 'Maximum estimated yaw in degrees', minimum: 5, maximum: 90, default: q.maxYawDeg }),
+    maxRollDeg: Type.Number({ title: 'Maximum roll in degrees', minimum: 5, maximum: 180, default: q.maxRollDeg }),
+    minScore: Type.Number({ title: 'Minimum detector score for a usable face', minimum: 0, maximum: 1, default: q.minScore }),
     maxOutOfFrame: Type.Number({
       title: 'Largest fraction of the face box allowed outside the image',
       minimum: 0,
       maximum: 1,
-      default: Q.maxOutOfFrame,
+      default: q.maxOutOfFrame,
+    }),
+  };
+}
+
+const { door, photo } = DEFAULT_QUALITY_PROFILES;
+
+// The top-level limits are the door's for unmasked faces (the camera; these keys predate the
+// profiles). Thresholds and the curves they come from: docs/detection-alignment.md.
+export const QualityConfigSchema = Type.Object(
+  {
+    ...qualityLimitFields(door.refuse.unmasked),
+    masked: Type.Object(qualityLimitFields(door.refuse.masked), {
+      ...Strict,
+      title: 'Door (camera) limits for masked faces',
+      default: {},
+    }),
+    photo: Type.Object(qualityLimitFields(photo.refuse.unmasked), {
+      ...Strict,
+      title: 'Photo profile (enrolment, embed, eval): refuse below these; the door limits only warn',
+      default: {},
+    }),
+    photoMasked: Type.Object(qualityLimitFields(photo.refuse.masked), {
+      ...Strict,
+      title: 'Photo profile limits for masked faces',
+      default: {},
     }),
   },
   { ...Strict, ...RequiresRestart, title: 'Face quality gate', default: {} },

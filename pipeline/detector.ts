@@ -35,6 +35,28 @@ export const DEFAULT_REDETECT_PADDING = 0.5;
  * above the plain pass degrades.
  */
 export const LARGE_FACE_FRACTION = 0.4;
+/**
+ * A face whose box comes within this fraction of the image's longer side of an edge (or crosses
+ * it) is re-detected with padding: the letterbox cut it, so the plain pass guessed its extent and
+ * keypoints (tight crops, someone leaning into the camera).
+ */
+export const BORDER_MARGIN_FRACTION = 0.02;
+/**
+ * Paddings tried, in order, when neither the plain nor the DEFAULT_REDETECT_PADDING pass finds a
+ * face: a smaller padding gives a face that nearly fills the frame back some resolution, a larger
+ * one shrinks a face that still fills the padded input (masked faces, whose lower half BlazeFace
+ * hardly recognises, are found at one scale and missed at the next). On the masked development
+ * set (docs/detection-alignment.md) each of these found faces that no other scale found.
+ */
+export const FALLBACK_PADDINGS: readonly number[] = [0.25, 1, 0.1, 0.75];
+/**
+ * When no pass finds a face at the detector's threshold, the best detection over the fallback
+ * passes is still returned if it scores at least this. A photo handed to enrolment or a field tool
+ * is a face photo: the face is there, masked or cut by a tight crop, and every one of the 37 masked
+ * development photos that no pass found at 0.6 had its face at 0.43 or more. The quality gate's
+ * detector-score rule decides what such a face is good for.
+ */
+export const LAST_RESORT_SCORE = 0.4;
 
 export interface DetectorOptions {
   readonly modelPath: string;
@@ -239,24 +261,35 @@ export class BlazeFaceDetector {
   /**
    * Detection for photos where a face may fill the frame (enrolment photos, ID photos, tight
    * crops): BlazeFace misplaces keypoints, or misses the face, when it covers most of the model
-   * input. When the plain pass finds nothing or finds a face spanning at least
-   * LARGE_FACE_FRACTION of the longer image side, a second pass runs on the image padded by
-   * `padding` (fraction of the longer side, each side), and its large faces replace the
-   * overlapping plain ones. Small faces keep the plain pass's detection, which sees them at
-   * twice the resolution. When the plain pass finds nothing, the padded pass's faces are returned
-   * as they are. See docs/detection-alignment.md for the measurements.
+   * input or is cut by the image edge. When the plain pass finds nothing, or finds a face that
+   * spans at least LARGE_FACE_FRACTION of the longer image side or touches an edge
+   * (BORDER_MARGIN_FRACTION), a second pass runs on the image padded by `padding` (fraction of the
+   * longer side, each side), and its large or edge faces replace the overlapping plain ones.
+   * Small faces well inside the image keep the plain pass's detection, which sees them at twice
+   * the resolution. When neither pass finds a face, FALLBACK_PADDINGS are tried in turn and the
+   * first that finds one wins; if none does, the best of their detections scoring at least
+   * LAST_RESORT_SCORE is returned alone. See docs/detection-alignment.md for the measurements.
    */
   async detectWithPadding(image: RgbImage, padding = DEFAULT_REDETECT_PADDING): Promise<FaceDetection[]> {
     assertRgbImage(image);
     if (!(padding > 0 && padding <= 2)) throw new RangeError('padding must be in (0, 2]');
     return this.queue.run(async () => {
       const plain = await this.detectOnce(image, 0);
-      const isLarge = (d: FaceDetection): boolean =>
-        Math.max(d.box.width, d.box.height) >= LARGE_FACE_FRACTION * Math.max(image.width, image.height);
-      if (plain.length > 0 && !plain.some(isLarge)) return plain;
+      const needsPadding = (d: FaceDetection): boolean => isLargeFace(d, image) || touchesBorder(d, image);
+      if (plain.length > 0 && !plain.some(needsPadding)) return plain;
       const padded = await this.detectOnce(image, padding);
-      if (plain.length === 0) return padded;
-      return mergePasses(padded.filter(isLarge), plain, this.nmsIouThreshold);
+      if (plain.length > 0) return mergePasses(padded.filter(needsPadding), plain, this.nmsIouThreshold);
+      if (padded.length > 0) return padded;
+      const lastResort = Math.min(LAST_RESORT_SCORE, this.scoreThreshold);
+      let best: FaceDetection | undefined;
+      for (const fallback of FALLBACK_PADDINGS) {
+        if (fallback === padding) continue;
+        const found = await this.detectOnce(image, fallback, lastResort);
+        const confident = found.filter((d) => d.score >= this.scoreThreshold);
+        if (confident.length > 0) return confident;
+        if (found[0] && (!best || found[0].score > best.score)) best = found[0];
+      }
+      return best ? [best] : [];
     });
   }
 
@@ -264,7 +297,7 @@ export class BlazeFaceDetector {
     await this.queue.run(() => this.loaded.session.release());
   }
 
-  private async detectOnce(image: RgbImage, padding: number): Promise<FaceDetection[]> {
+  private async detectOnce(image: RgbImage, padding: number, scoreThreshold = this.scoreThreshold): Promise<FaceDetection[]> {
     const lb = computeLetterbox(image.width, image.height, INPUT_SIZE, padding);
     await this.fillInput(image, lb);
     const result = await this.loaded.session.run({ [this.loaded.session.inputNames[0]!]: this.inputTensor });
@@ -278,7 +311,7 @@ export class BlazeFaceDetector {
     }
     const raw = decodeDetections(this.scores, this.regressors, this.anchors, {
       inputSize: INPUT_SIZE,
-      scoreThreshold: this.scoreThreshold,
+      scoreThreshold,
     });
     return weightedNms(raw, this.nmsIouThreshold).map((d) => unletterbox(d, lb));
   }
@@ -302,6 +335,18 @@ export class BlazeFaceDetector {
       while (src < end) input[dst++] = INPUT_LUT[resized[src++]!]!;
     }
   }
+}
+
+/** The face box spans at least LARGE_FACE_FRACTION of the image's longer side. */
+export function isLargeFace(d: FaceDetection, image: { readonly width: number; readonly height: number }): boolean {
+  return Math.max(d.box.width, d.box.height) >= LARGE_FACE_FRACTION * Math.max(image.width, image.height);
+}
+
+/** The face box reaches within BORDER_MARGIN_FRACTION of the longer side of an image edge, or past it. */
+export function touchesBorder(d: FaceDetection, image: { readonly width: number; readonly height: number }): boolean {
+  const margin = BORDER_MARGIN_FRACTION * Math.max(image.width, image.height);
+  const { x, y, width, height } = d.box;
+  return x < margin || y < margin || x + width > image.width - margin || y + height > image.height - margin;
 }
 
 /**

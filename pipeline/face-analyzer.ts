@@ -1,7 +1,7 @@
 // The one detect -> align -> quality -> embed service shared by the camera loop and enrolment.
 import { alignFace } from './align.js';
 import type { Embedder } from './embedder.js';
-import { assessQuality, type QualityLimits } from './quality.js';
+import { gateQuality, type QualityProfileName, type QualityProfiles } from './quality.js';
 import type { AlignedFace, FaceDetection, QualityReport, RgbImage } from './types.js';
 
 /** What the analyzer needs from a detector (BlazeFaceDetector satisfies it). */
@@ -24,6 +24,11 @@ export interface AnalyzeOptions {
    * and tight crops, where the face fills the frame; camera frames do not need it.
    */
   readonly padded?: boolean;
+  /**
+   * Quality profile: 'door' (default; camera frames, strict, the next frame may be better) or
+   * 'photo' (enrolment: refuse only unusable faces, report the door's objections as warnings).
+   */
+  readonly profile?: QualityProfileName;
   /** Keep at most this many faces, highest detector score first. */
   readonly maxFaces?: number;
   /** Told how long each stage took, in seconds (the daemon's metrics hook); stages with no face to work on are not reported. */
@@ -36,7 +41,7 @@ export class FaceAnalyzer {
   constructor(
     private readonly detector: FaceDetector,
     private readonly embedder: Embedder,
-    private readonly qualityLimits: QualityLimits,
+    private readonly quality: QualityProfiles,
   ) {}
 
   get modelId(): string {
@@ -62,7 +67,9 @@ export class FaceAnalyzer {
     lap('detect');
     const faces = detections.slice(0, maxFaces).map((detection) => {
       const aligned = alignFace(image, detection);
-      return { detection, aligned, quality: assessQuality(image, detection, this.qualityLimits, aligned) };
+      // Whether the face is masked is not known here: each limit is the looser of the two.
+      const quality = gateQuality(image, detection, this.quality[opts.profile ?? 'door'], null, aligned).report;
+      return { detection, aligned, quality };
     });
     if (faces.length) lap('align_quality');
     const passing = faces.filter((f) => f.quality.ok);

@@ -53,7 +53,10 @@ export type QualityRejection = 'too_small' | 'blurry' | 'pose' | 'low_score' | '
 
 export interface QualityReport {
   readonly ok: boolean;
+  /** Why the face was refused; empty when ok. */
   readonly reasons: readonly QualityRejection[];
+  /** Checks a photo-profile face failed without being refused (it may be recognised worse). */
+  readonly warnings?: readonly QualityRejection[];
   readonly interEyeDistancePx: number;
   readonly sharpness: number;
   /** Estimated yaw and roll in degrees, derived from keypoints. */

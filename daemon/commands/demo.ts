@@ -56,7 +56,7 @@ async function findFaces(appliance: Appliance): Promise<DemoFace[]> {
   const faces: DemoFace[] = [];
   for (const name of SAMPLE_PHOTOS) {
     const photo = await readImageFile(join(ASSETS, name));
-    const analysed = await appliance.core.analyzer.analyze(photo, { padded: true });
+    const analysed = await appliance.core.analyzer.analyze(photo, { padded: true, profile: 'photo' });
     analysed
       .filter((f) => f.embedding !== null && f.detection.box.width >= 60)
       .forEach((f, i) => faces.push({ label: `${name.replace('.jpg', '')} face ${i + 1}`, photo, detection: f.detection }));

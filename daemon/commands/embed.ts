@@ -1,17 +1,19 @@
 // `maskgate embed`: image paths on stdin, one JSON line per path on stdout, in input order:
-// {"path","embedding"} or {"path","error","message"}. A bad photo never stops the run. Logs go
-// to stderr so that stdout carries nothing but the results.
+// {"path","embedding"[,"warnings"]} or {"path","error","message"[,"reasons"]}. Photo quality
+// profile by default: only unusable faces are refused, the door's objections come as warnings.
+// A bad photo never stops the run. Logs go to stderr so that stdout carries nothing but results.
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import type { PhotoEmbedder, PhotoOutcome } from '../../field-tools/photo-embedder.js';
 import type { Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
-import { DEFAULT_BATCH, integerOption, openPhotoEmbedder, withEmbedderModel } from './tool-options.js';
+import { DEFAULT_BATCH, integerOption, openPhotoEmbedder, toolQualityOption, withEmbedderModel } from './tool-options.js';
 
 /** One result line. Float32 values keep their exact value in 9 significant digits. */
 export function resultLine(path: string, outcome: PhotoOutcome): string {
   if (outcome.ok) {
-    return JSON.stringify({ path, embedding: Array.from(outcome.embedding, (v) => Number(v.toPrecision(9))) });
+    const embedding = Array.from(outcome.embedding, (v) => Number(v.toPrecision(9)));
+    return JSON.stringify(outcome.warnings.length ? { path, embedding, warnings: outcome.warnings } : { path, embedding });
   }
   return JSON.stringify({
     path,
@@ -38,13 +40,14 @@ async function flush(photos: PhotoEmbedder, paths: string[], out: Writable): Pro
 export const embedCommand: Command = {
   name: 'embed',
   summary: 'Embed the largest face of each image path read on stdin; one JSON line per path on stdout',
-  usage: 'maskgate embed [--model <onnx>] [--config <file>] [--batch N]   (paths on stdin, one per line)',
+  usage: 'maskgate embed [--model <onnx>] [--config <file>] [--batch N] [--quality photo|door|none]   (paths on stdin, one per line)',
   async run(args, io) {
-    const { values } = parseOptions(args, { ...CONFIG_OPTION, model: { type: 'string' }, batch: { type: 'string' } });
+    const { values } = parseOptions(args, { ...CONFIG_OPTION, model: { type: 'string' }, batch: { type: 'string' }, quality: { type: 'string' } });
+    const quality = toolQualityOption(values.quality);
     const batch = integerOption('batch', values.batch, DEFAULT_BATCH, 1, 256);
     const loaded = loadConfigAndLogger(values.config, 'warn');
     const config = withEmbedderModel(loaded.config, values.model);
-    const { core, photos } = await openPhotoEmbedder(config, loaded.logger);
+    const { core, photos } = await openPhotoEmbedder(config, loaded.logger, quality);
     let count = 0;
     try {
       let pending: string[] = [];

@@ -3,7 +3,16 @@
 // on their own unmasked photos. Each distinct image (and mask variant) is embedded once. A pair
 // with a failure to acquire on either side counts as a non-match and is reported, never dropped.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import {
+  acquisitionReport,
+  qualityCurves,
+  type AcquiredImage,
+  type AcquisitionCounts,
+  type AcquisitionReport,
+  type GenuineComparison,
+  type QualityCurve,
+} from '../../field-tools/acquisition.js';
 import {
   FTA_SCORE,
   MetricsError,
@@ -14,7 +23,7 @@ import {
 } from '../../field-tools/metrics.js';
 import { clopperPearsonUpper } from '../../field-tools/calibration.js';
 import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-tools/pairs.js';
-import { rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
+import { errorRejectSvg, rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
@@ -25,8 +34,10 @@ import {
   maskModeOption,
   openPhotoEmbedder,
   protocolName,
+  toolQualityOption,
   withEmbedderModel,
   type MaskMode,
+  type ToolQuality,
 } from './tool-options.js';
 
 export interface EvalMetrics extends VerificationMetrics {
@@ -77,7 +88,14 @@ export interface EvalReport {
   /** The operating point at the appliance's configured matching.threshold. */
   readonly atConfiguredThreshold: OperatingPointReport | null;
   readonly failedImages: readonly FailedImage[];
-  readonly plots?: { readonly roc: string; readonly histogram: string };
+  /** Quality profile the faces went through (photo unless --quality says otherwise). */
+  readonly quality?: ToolQuality;
+  /** Failures to acquire (and warnings) by reason, overall and per condition (image folder). */
+  readonly acquisition?: AcquisitionReport;
+  /** Per quality measure: FNMR at `curveThreshold` as the worst faces are set aside, and per bin. */
+  readonly qualityCurves?: readonly QualityCurve[];
+  readonly curveThreshold?: number;
+  readonly plots?: { readonly roc: string; readonly histogram: string; readonly errorReject?: string };
 }
 
 const MAX_LISTED_FAILURES = 1000;
@@ -110,6 +128,9 @@ export interface ReportContext {
   /** The configured matching threshold, to report the operating point there. */
   readonly threshold?: number;
   readonly now?: Date;
+  readonly quality?: ToolQuality;
+  readonly acquisition?: AcquisitionReport;
+  readonly qualityCurves?: readonly QualityCurve[];
 }
 
 /** FMR and FNMR at one threshold (score >= t matches; FTA_SCORE never does). */
@@ -179,6 +200,9 @@ export function buildReport(scores: readonly number[], labels: readonly (0 | 1)[
     smallestMeasurableFmr: 1 / metrics.impostor,
     atConfiguredThreshold: ctx.threshold === undefined ? null : operatingPointAt(scores, labels, ctx.threshold),
     failedImages: ctx.failedImages ?? [],
+    ...(ctx.quality ? { quality: ctx.quality } : {}),
+    ...(ctx.acquisition ? { acquisition: ctx.acquisition } : {}),
+    ...(ctx.qualityCurves && ctx.threshold !== undefined ? { qualityCurves: ctx.qualityCurves, curveThreshold: ctx.threshold } : {}),
   };
 }
 
@@ -223,6 +247,8 @@ export function formatReport(r: EvalReport): string {
         `${fixed(op.fmrUpperBound95)}), FNMR ${fixed(op.fnmr)} (${op.falseNonMatches}/${m.genuine}, FTAs included)`,
     );
   }
+  if (r.acquisition) lines.push('', ...formatAcquisition(r.acquisition, r.quality));
+  if (r.qualityCurves && r.curveThreshold !== undefined) lines.push('', ...formatCurves(r.qualityCurves, r.curveThreshold));
   if (r.acquiredOnly && fta.pairs > 0) {
     const a = r.acquiredOnly;
     lines.push(
@@ -234,13 +260,38 @@ export function formatReport(r: EvalReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Draws roc.png and scores.png into `dir`; returns their paths. */
+const counts = (c: AcquisitionCounts): string => {
+  const reasons = Object.entries(c.byReason).map(([k, n]) => `${k} ${n}`).join(', ');
+  const warnings = Object.entries(c.warningsByReason).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${c.failed}/${c.images} (${(100 * c.rate).toFixed(2)}%)${reasons ? ` — ${reasons}` : ''}${c.warned ? `; warned ${c.warned}${warnings ? ` (${warnings})` : ''}` : ''}`;
+};
+
+function formatAcquisition(a: AcquisitionReport, quality: ToolQuality | undefined): string[] {
+  return [
+    `failure to acquire, images (quality profile ${quality ?? 'photo'}): ${counts(a.overall)}`,
+    ...Object.entries(a.byCondition).map(([condition, c]) => `  ${condition.padEnd(28)}${counts(c)}`),
+  ];
+}
+
+function formatCurves(curves: readonly QualityCurve[], threshold: number): string[] {
+  const lines = [`error versus reject: FNMR at ${threshold.toFixed(3)} after setting aside the worst x% of genuine comparisons (cut value)`];
+  for (const c of curves) {
+    const pts = c.errorVersusReject
+      .filter((p) => [0, 0.01, 0.05, 0.1, 0.2].some((f) => Math.abs(p.rejected - f) < 0.005))
+      .map((p) => `${(100 * p.rejected).toFixed(0)}%: ${p.fnmr.toFixed(4)} (${p.cut.toPrecision(3)})`);
+    lines.push(`  ${c.measure.padEnd(12)}${pts.join('  ')}`);
+    lines.push(`  ${''.padEnd(12)}bins: ${c.bins.map((b) => `[${b.from},${b.to >= 1e8 ? 'inf' : b.to}) n=${b.comparisons} FNMR ${b.fnmr.toFixed(3)}`).join('; ')}`);
+  }
+  return lines;
+}
+
+/** Draws roc.png and scores.png (and error-reject.png when the report has quality curves) into `dir`. */
 export async function writePlots(
   dir: string,
   scores: readonly number[],
   labels: readonly (0 | 1)[],
   report: EvalReport,
-): Promise<{ roc: string; histogram: string }> {
+): Promise<{ roc: string; histogram: string; errorReject?: string }> {
   mkdirSync(dir, { recursive: true });
   const curve = rateCurve(scores, labels);
   const { fmr, tar } = rocPoints(curve);
@@ -268,14 +319,18 @@ export async function writePlots(
       }),
     ),
   );
-  return { roc, histogram };
+  if (!report.qualityCurves || report.curveThreshold === undefined) return { roc, histogram };
+  const errorReject = join(dir, 'error-reject.png');
+  const curves = report.qualityCurves.map((c) => ({ label: c.measure, points: c.errorVersusReject }));
+  writeFileSync(errorReject, await svgToPng(errorRejectSvg({ curves, title: `${title} — error versus reject`, threshold: report.curveThreshold })));
+  return { roc, histogram, errorReject };
 }
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'Verification metrics (ACC, EER, FDR, FMR100/1000, AUC, FTA) of the model on a pairs CSV, with ROC and histogram plots',
   usage:
-    'maskgate eval --pairs <csv> [--root <dir>] [--out <report.json>] [--plots <dir>] [--model <onnx>] [--mask probe|both|none] [--batch N] [--config <file>]',
+    'maskgate eval --pairs <csv> [--root <dir>] [--out <report.json>] [--plots <dir>] [--model <onnx>] [--mask probe|both|none] [--quality photo|door|none] [--batch N] [--config <file>]',
   async run(args, io) {
     const { values } = parseOptions(args, {
       ...CONFIG_OPTION,
@@ -286,8 +341,10 @@ export const evalCommand: Command = {
       model: { type: 'string' },
       mask: { type: 'string' },
       batch: { type: 'string' },
+      quality: { type: 'string' },
     });
     if (!values.pairs) throw new UsageError('give --pairs <csv>');
+    const quality = toolQualityOption(values.quality);
     const mask = maskModeOption(values.mask, 'none');
     const batch = integerOption('batch', values.batch, DEFAULT_BATCH, 1, 256);
     const pairsFile = resolve(values.pairs);
@@ -297,10 +354,11 @@ export const evalCommand: Command = {
     } catch (err) {
       throw Object.assign(new Error(`cannot read ${pairsFile}: ${(err as Error).message}`), { code: 'pairs_unreadable' });
     }
-    const pairs = resolvePairs(parsePairsCsv(text), resolve(values.root ?? dirname(pairsFile)));
+    const root = resolve(values.root ?? dirname(pairsFile));
+    const pairs = resolvePairs(parsePairsCsv(text), root);
 
     const loaded = loadConfigAndLogger(values.config, 'warn');
-    const { core, photos } = await openPhotoEmbedder(withEmbedderModel(loaded.config, values.model), loaded.logger);
+    const { core, photos } = await openPhotoEmbedder(withEmbedderModel(loaded.config, values.model), loaded.logger, quality);
     try {
       const colours = maskColours(mask);
       const keyOf = (path: string, colour: string | null): string => `${colour ?? ''}\0${path}`;
@@ -334,13 +392,37 @@ export const evalCommand: Command = {
         return o.ok ? o.embedding : null;
       });
       const labels = pairs.map((p) => p.label);
+      const acquired: AcquiredImage[] = jobList.map((job, k) => {
+        const o = outcomes[k]!;
+        const folder = relative(root, dirname(job.source)) || '.';
+        return {
+          condition: job.maskColour ? `${folder} (synthetic mask)` : folder,
+          ok: o.ok,
+          reasons: o.ok ? [] : (o.reasons ?? [o.error]),
+          warnings: o.ok ? o.warnings : [],
+        };
+      });
+      const measuresOf = (pair: VerificationPair, side: 'img1' | 'img2') => {
+        const o = byKey.get(keyOf(pair[side], colours[side]))!;
+        return o.ok ? o.measures : null;
+      };
+      const genuine: GenuineComparison[] = [];
+      pairs.forEach((p, k) => {
+        const img1 = measuresOf(p, 'img1');
+        const img2 = measuresOf(p, 'img2');
+        if (p.label === 1 && img1 && img2) genuine.push({ score: scores[k]!, img1, img2 });
+      });
+      const threshold = loaded.config.matching.threshold;
       let report = buildReport(scores, labels, {
         modelId: photos.modelId,
         pairsFile,
         mask,
         imagesByError,
         failedImages,
-        threshold: loaded.config.matching.threshold,
+        threshold,
+        quality,
+        acquisition: acquisitionReport(acquired),
+        qualityCurves: qualityCurves(genuine, threshold),
       });
       if (values.plots) report = { ...report, plots: await writePlots(resolve(values.plots), scores, labels, report) };
       io.stdout.write(formatReport(report));
@@ -350,7 +432,7 @@ export const evalCommand: Command = {
         writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
         io.stdout.write(`report    ${out}\n`);
       }
-      if (report.plots) io.stdout.write(`plots     ${report.plots.roc}, ${report.plots.histogram}\n`);
+      if (report.plots) io.stdout.write(`plots     ${Object.values(report.plots).join(', ')}\n`);
       return 0;
     } finally {
       await core.close();

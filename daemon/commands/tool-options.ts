@@ -4,9 +4,10 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../firmware-config/schema.js';
-import { Core, qualityLimits } from '../appliance.js';
+import { Core, qualityProfiles } from '../appliance.js';
 import { PhotoEmbedder } from '../../field-tools/photo-embedder.js';
 import { UsageError } from './command.js';
+import { NO_QUALITY_LIMITS, type QualityProfile, type QualityProfileName } from '../../pipeline/quality.js';
 
 export const DEFAULT_BATCH = 8;
 
@@ -60,10 +61,26 @@ export function withEmbedderModel(config: Config, modelPath: string | undefined)
   return modelPath === undefined ? config : { ...config, model: { ...config.model, embedder: resolve(modelPath) } };
 }
 
-export async function openPhotoEmbedder(config: Config, logger: Logger): Promise<{ core: Core; photos: PhotoEmbedder }> {
+/**
+ * Quality profile of a field tool: photo (default: refuse only unusable faces, warn otherwise),
+ * door (what the camera would accept), none (refuse nothing: to measure what each check costs).
+ */
+export type ToolQuality = QualityProfileName | 'none';
+
+export function toolQualityOption(value: string | undefined): ToolQuality {
+  const q = (value ?? 'photo') as ToolQuality;
+  if (!['photo', 'door', 'none'].includes(q)) throw new UsageError(`--quality must be one of photo, door, none, got "${value}"`);
+  return q;
+}
+
+export async function openPhotoEmbedder(
+  config: Config,
+  logger: Logger,
+  quality: ToolQuality = 'photo',
+): Promise<{ core: Core; photos: PhotoEmbedder }> {
   const core = await Core.open(config, logger);
-  return {
-    core,
-    photos: new PhotoEmbedder({ detector: core.detector, embedder: core.embedder, qualityLimits: qualityLimits(config) }),
-  };
+  const profiles = qualityProfiles(config);
+  const profile: QualityProfile =
+    quality === 'none' ? { refuse: { unmasked: NO_QUALITY_LIMITS, masked: NO_QUALITY_LIMITS }, warn: profiles.door.refuse } : profiles[quality];
+  return { core, photos: new PhotoEmbedder({ detector: core.detector, embedder: core.embedder, quality: profile }) };
 }

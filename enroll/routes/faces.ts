@@ -41,11 +41,12 @@ interface Photo {
 }
 
 export function toFace(gallery: Gallery, face: FaceRecord): FaceType {
+  const { warnings, ...quality } = face.quality;
   return {
     id: face.id,
     personId: face.personId,
     sourceSha256: face.sourceSha256,
-    quality: { ...face.quality, reasons: [...face.quality.reasons] },
+    quality: { ...quality, reasons: [...quality.reasons], ...(warnings ? { warnings: [...warnings] } : {}) },
     createdAt: face.createdAt,
     matchable: gallery.templates.get(face.id, gallery.modelId) !== null,
   };

@@ -5,7 +5,7 @@ import { BlazeFaceDetector } from '../../pipeline/detector.js';
 import { type Embedder, OnnxEmbedder } from '../../pipeline/embedder.js';
 import { type AnalyzedFace, FaceAnalyzer } from '../../pipeline/face-analyzer.js';
 import { readImageFile } from '../../pipeline/image.js';
-import { DEFAULT_QUALITY_LIMITS } from '../../pipeline/quality.js';
+import { DEFAULT_QUALITY_LIMITS, DEFAULT_QUALITY_PROFILES, type QualityProfiles } from '../../pipeline/quality.js';
 import type { RgbImage } from '../../pipeline/types.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -40,10 +40,17 @@ beforeAll(async () => {
 });
 afterAll(async () => detector.close());
 
+/** The door refuses faces under 98 px between the eyes (sample6's are about 93-102 px); photos only warn. */
+const strict = { ...DEFAULT_QUALITY_LIMITS, minInterEyePx: 98 };
+const strictDoor: QualityProfiles = {
+  door: { refuse: { unmasked: strict, masked: strict }, warn: null },
+  photo: { refuse: DEFAULT_QUALITY_PROFILES.photo.refuse, warn: { unmasked: strict, masked: strict } },
+};
+
 describe('FaceAnalyzer', () => {
   it('aligns, checks and embeds every face in one batch', async () => {
     const embedder = new RecordingEmbedder();
-    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_LIMITS);
+    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_PROFILES);
     const img = await readImageFile(join(ROOT, 'demo-assets/sample6.jpg'));
     const faces = await analyzer.analyze(img);
     expect(faces).toHaveLength(4);
@@ -59,8 +66,7 @@ describe('FaceAnalyzer', () => {
 
   it('keeps the best maxFaces and leaves failed faces unembedded', async () => {
     const embedder = new RecordingEmbedder();
-    const strict = { ...DEFAULT_QUALITY_LIMITS, minInterEyePx: 98 };
-    const analyzer = new FaceAnalyzer(detector, embedder, strict);
+    const analyzer = new FaceAnalyzer(detector, embedder, strictDoor);
     const img = await readImageFile(join(ROOT, 'demo-assets/sample6.jpg'));
     const faces = await analyzer.analyze(img, { maxFaces: 3 });
     expect(faces).toHaveLength(3);
@@ -75,9 +81,24 @@ describe('FaceAnalyzer', () => {
     }
   });
 
+  it('photo profile embeds what the door refuses and says why in warnings', async () => {
+    const embedder = new RecordingEmbedder();
+    const analyzer = new FaceAnalyzer(detector, embedder, strictDoor);
+    const img = await readImageFile(join(ROOT, 'demo-assets/sample6.jpg'));
+    const door = await analyzer.analyze(img);
+    const photo = await analyzer.analyze(img, { profile: 'photo' });
+    expect(photo.every((f) => f.quality.ok && f.embedding !== null)).toBe(true);
+    const refusedAtDoor = door.filter((f) => !f.quality.ok);
+    expect(refusedAtDoor.length).toBeGreaterThan(0);
+    for (const f of photo) {
+      const atDoor = door.find((d) => d.detection.score === f.detection.score)!;
+      expect(f.quality.warnings).toEqual(atDoor.quality.reasons);
+    }
+  });
+
   it('returns nothing for a frame without faces', async () => {
     const embedder = new RecordingEmbedder();
-    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_LIMITS);
+    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_PROFILES);
     const blank: RgbImage = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) };
     expect(await analyzer.analyze(blank, { padded: true })).toEqual([]);
     expect(embedder.batches).toEqual([0]);
@@ -92,7 +113,7 @@ describe.skipIf(!existsSync(LFW))('FaceAnalyzer on LFW (100 images, 50 identitie
   afterAll(async () => embedder.close());
 
   it('detects >= 95% of faces and separates genuine from impostor pairs', async () => {
-    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_LIMITS);
+    const analyzer = new FaceAnalyzer(detector, embedder, DEFAULT_QUALITY_PROFILES);
     const identities = readdirSync(LFW)
       .sort()
       .filter((d) => readdirSync(join(LFW, d)).length >= 2)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Appliance, Core, qualityLimits } from '../../../daemon/appliance.js';
+import { Appliance, Core, qualityProfiles } from '../../../daemon/appliance.js';
 import type { CalibrationReport } from '../../../daemon/commands/calibrate.js';
 import { readIdentities } from '../../../daemon/commands/make-pairs.js';
 import { PROBE_MASK_COLOUR } from '../../../daemon/commands/tool-options.js';
@@ -172,7 +172,7 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
     const photos = new PhotoEmbedder({
       detector: appliance.core.detector,
       embedder: appliance.core.embedder,
-      qualityLimits: qualityLimits(loadConfigFile(configPath).config),
+      quality: qualityProfiles(loadConfigFile(configPath).config).photo,
     });
     const outcomes = await photos.embedAll(heldOut.map((source) => ({ source, maskColour: PROBE_MASK_COLOUR })), 8);
     const probes = outcomes.flatMap((o) => (o.ok ? [o.embedding] : []));

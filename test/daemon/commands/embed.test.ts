@@ -59,7 +59,9 @@ describe('maskgate embed', () => {
     const { code, lines } = await runEmbed(['--config', configPath, '--batch', '3'], `${inputs.join('\r\n')}\n\n`);
     expect(code).toBe(0);
     expect(lines).toHaveLength(inputs.length);
-    const results = lines.map((l) => JSON.parse(l) as { path: string; embedding?: number[]; error?: string; message?: string; reasons?: string[] });
+    const results = lines.map(
+      (l) => JSON.parse(l) as { path: string; embedding?: number[]; error?: string; message?: string; reasons?: string[]; warnings?: string[] },
+    );
     expect(results.map((r) => r.path)).toEqual(inputs);
     expect(results.map((r) => r.error ?? 'ok')).toEqual([
       'ok',
@@ -68,20 +70,28 @@ describe('maskgate embed', () => {
       'image_missing',
       'ok',
       'image_unreadable',
-      'quality_rejected',
+      'ok',
       'ok',
     ]);
-    expect(results[6]!.reasons).toContain('blurry');
+    // The photo profile embeds the blurred photo and says what the door would object to.
+    expect(results[6]!.warnings).toContain('blurry');
     for (const r of results) {
       if (r.error) {
         expect(Object.keys(r).sort()).toEqual(r.reasons ? ['error', 'message', 'path', 'reasons'] : ['error', 'message', 'path']);
         expect(r.message!.length).toBeGreaterThan(0);
       } else {
-        expect(Object.keys(r).sort()).toEqual(['embedding', 'path']);
+        expect(Object.keys(r).sort()).toEqual(r.warnings ? ['embedding', 'path', 'warnings'] : ['embedding', 'path']);
         expect(r.embedding).toHaveLength(512);
         expect(Math.hypot(...r.embedding!)).toBeCloseTo(1, 5);
       }
     }
+  });
+
+  it('refuses what the door would refuse with --quality door, and rejects an unknown profile', async () => {
+    const blurred = join(dir, 'blurred.jpg');
+    const { lines } = await runEmbed(['--config', configPath, '--quality', 'door'], `${blurred}\n`);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ path: blurred, error: 'quality_rejected', reasons: ['blurry'] });
+    await expect(runEmbed(['--config', configPath, '--quality', 'lenient'], `${blurred}\n`)).rejects.toThrow(/--quality must be one of/);
   });
 
   it('embeds the largest face of a group photo, exactly as the appliance embeds it', async () => {

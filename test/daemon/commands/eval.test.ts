@@ -125,6 +125,16 @@ describe('maskgate eval on photos', () => {
     expect(stdout).toMatch(new RegExp(`at the configured threshold ${DEFAULT_THRESHOLD.toFixed(4)}`));
     await expectPng(report.plots!.roc);
     await expectPng(report.plots!.histogram);
+    // Acquisition: by reason and by condition (the folder under --root), with the quality curves.
+    expect(report.quality).toBe('photo');
+    expect(report.acquisition!.overall).toMatchObject({ images: 5, failed: 1, byReason: { image_missing: 1 } });
+    expect(report.acquisition!.byCondition['.']).toMatchObject({ images: 5, failed: 1 });
+    expect(stdout).toMatch(/failure to acquire, images \(quality profile photo\): 1\/5 \(20\.00%\) — image_missing 1/);
+    expect(report.qualityCurves!.map((c) => c.measure)).toEqual(['score', 'interEyePx', 'sharpness', 'absYawDeg', 'outOfFrame']);
+    // Two acquired genuine comparisons (sample1 and sample3 with themselves): nothing missed.
+    expect(report.qualityCurves![0]!.errorVersusReject[0]).toMatchObject({ rejected: 0, fnmr: 0 });
+    expect(report.qualityCurves![0]!.bins.reduce((n, b) => n + b.comparisons, 0)).toBe(2);
+    await expectPng(report.plots!.errorReject!);
   });
 
   describe.skipIf(!existsSync(LFW))('on LFW development pairs', () => {
