@@ -8,6 +8,7 @@ import { startEnrolmentApi } from '../enroll/app.js';
 import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
+import { OnnxPadScorer } from '../pipeline/pad-model.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
@@ -47,6 +48,7 @@ export class Core {
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
+    readonly pad: OnnxPadScorer,
     logger: Logger,
   ) {
     this.threshold = config.matching.threshold;
@@ -66,11 +68,12 @@ export class Core {
       ...sessionOptions,
     });
     const embedder = await OnnxEmbedder.create(config.model.embedder, sessionOptions);
+    const pad = await OnnxPadScorer.create(config.model.pad, sessionOptions);
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider }, 'models loaded');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
-    return new Core(config, db, detector, embedder, analyzer, logger);
+    return new Core(config, db, detector, embedder, analyzer, pad, logger);
   }
 
   setThreshold(threshold: number): void {
@@ -79,6 +82,7 @@ export class Core {
 
   async close(): Promise<void> {
     await this.embedder.close();
+    await this.pad.close();
     await this.detector.close();
     this.db.close();
   }

@@ -1,5 +1,8 @@
 // `maskgate <command>`: dispatches to one module per subcommand.
 import { apikeyCommand } from './commands/apikey.js';
+import { attackSetCommand } from './commands/attack-set.js';
+import { evalPadCommand } from './commands/eval-pad.js';
+import { padCommand } from './commands/pad.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { configCommand } from './commands/config.js';
@@ -23,6 +26,9 @@ const COMMANDS: readonly Command[] = [
   calibrateCommand,
   configCommand,
   pairsCommand,
+  padCommand,
+  evalPadCommand,
+  attackSetCommand,
   benchCommand,
 ];
 
