@@ -9,13 +9,15 @@ import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxPadScorer } from '../pipeline/pad-model.js';
+import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
+import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
-import { CameraWorker, doorMatching } from './camera-worker.js';
+import { CameraWorker, doorMatching, doorPad } from './camera-worker.js';
 import { DecisionSink } from '../access/decision-sink.js';
 import { Gallery } from '../access/gallery.js';
 import { Topics, type StatusSummary } from './mqtt/messages.js';
@@ -39,6 +41,8 @@ export function qualityLimits(config: Config): QualityLimits {
 /** The models and gallery, without cameras or MQTT: what offline tools (enrol, embed) need. */
 export class Core {
   readonly gallery: Gallery;
+  /** PAD score and mask flag per usable face, for the camera loops. */
+  readonly screen: FaceScreen;
   /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
   private threshold: number;
 
@@ -49,8 +53,10 @@ export class Core {
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
     readonly pad: OnnxPadScorer,
+    readonly maskClassifier: OnnxMaskClassifier,
     logger: Logger,
   ) {
+    this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.threshold = config.matching.threshold;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
   }
@@ -69,11 +75,12 @@ export class Core {
     });
     const embedder = await OnnxEmbedder.create(config.model.embedder, sessionOptions);
     const pad = await OnnxPadScorer.create(config.model.pad, sessionOptions);
+    const maskClassifier = await OnnxMaskClassifier.create(config.model.maskClassifier, sessionOptions);
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider }, 'models loaded');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
-    return new Core(config, db, detector, embedder, analyzer, pad, logger);
+    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, logger);
   }
 
   setThreshold(threshold: number): void {
@@ -83,6 +90,7 @@ export class Core {
   async close(): Promise<void> {
     await this.embedder.close();
     await this.pad.close();
+    await this.maskClassifier.close();
     await this.detector.close();
     this.db.close();
   }
@@ -215,6 +223,7 @@ export class Appliance {
           this.logger,
           undefined,
           onStage,
+          { screen: this.core.screen, pad: doorPad(this.config.pad, this.door(camera.doorId)) },
         ),
     );
     this.bindMetrics(outbox);
@@ -236,10 +245,13 @@ export class Appliance {
     const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics'] as const).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
-    this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
+    this.config = { ...this.config, matching: next.matching, pad: next.pad, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
-    for (const worker of this.workers) worker.updateMatching(doorMatching(next.matching, this.door(worker.camera.doorId)));
+    for (const worker of this.workers) {
+      const door = this.door(worker.camera.doorId);
+      worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));
+    }
     this.logger.info({ threshold: next.matching.threshold, restartNeeded }, 'configuration reloaded');
     return restartNeeded;
   }

@@ -24,12 +24,16 @@ export function isPadHeldOut(identity: string): boolean {
   return createHash('sha1').update(identity).digest()[0]! % 8 === 0;
 }
 
+export type AttackSetSplit = 'heldout' | 'train';
+
 export interface AttackSetOptions {
   readonly root: string;
   readonly out: string;
   readonly seed: number;
   /** Images per class: bona fide unmasked, bona fide masked, and each attack type. */
   readonly perClass: number;
+  /** heldout: the evaluation identities; train: all the others (for fitting a PAD head). */
+  readonly split: AttackSetSplit;
   readonly detector: FaceDetector;
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -41,9 +45,9 @@ export interface AttackSetRow {
   readonly kind: string;
 }
 
-async function listPhotos(root: string): Promise<string[]> {
+async function listPhotos(root: string, split: AttackSetSplit): Promise<string[]> {
   const identities = (await readdir(root, { withFileTypes: true }))
-    .filter((d) => d.isDirectory() && isPadHeldOut(d.name))
+    .filter((d) => d.isDirectory() && isPadHeldOut(d.name) === (split === 'heldout'))
     .map((d) => d.name)
     .sort();
   const photos: string[] = [];
@@ -54,8 +58,25 @@ async function listPhotos(root: string): Promise<string[]> {
   return photos;
 }
 
+/**
+ * The photo's central part, where the face is. LFW's funnelled photos have rotated black borders
+ * that would look like a screen bezel on every bona fide frame; they are cut away everywhere.
+ */
+const SOURCE_KEEP = 0.72;
+
 async function sourceFace(path: string, detector: FaceDetector): Promise<SourceFace | null> {
-  const photo = await readImageFile(path);
+  const full = await readImageFile(path);
+  const left = Math.round((full.width * (1 - SOURCE_KEEP)) / 2);
+  const top = Math.round((full.height * (1 - SOURCE_KEEP)) / 2);
+  const width = Math.round(full.width * SOURCE_KEEP);
+  const height = Math.round(full.height * SOURCE_KEEP);
+  const { data } = await sharp(Buffer.from(full.data.buffer, full.data.byteOffset, full.data.byteLength), {
+    raw: { width: full.width, height: full.height, channels: 3 },
+  })
+    .extract({ left, top, width, height })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const photo: RgbImage = { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   const [detection] = await detector.detectWithPadding(photo);
   return detection ? { photo, detection } : null;
 }
@@ -67,7 +88,7 @@ async function writeJpeg(path: string, image: RgbImage, quality: number): Promis
 
 export async function buildAttackSet(opts: AttackSetOptions): Promise<AttackSetRow[]> {
   const random = seededRandom(opts.seed);
-  const photos = await listPhotos(opts.root);
+  const photos = await listPhotos(opts.root, opts.split);
   if (photos.length < 2) throw new Error(`Found ${photos.length} photos of PAD held-out identities under ${opts.root}; need at least 2`);
   const pick = () => photos[Math.floor(random() * photos.length)]!;
   const kinds: { label: AttackSetRow['label']; kind: string }[] = [

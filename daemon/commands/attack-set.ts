@@ -11,12 +11,14 @@ import { Core } from '../appliance.js';
 export const attackSetCommand: Command = {
   name: 'attack-set',
   summary: 'Render a seeded presentation-attack evaluation set (images + list.csv for eval-pad) from a face folder',
-  usage: 'maskgate attack-set --root <dir of per-person folders> --out <dir> [--per-class N] [--seed S] [--config <file>]',
+  usage: 'maskgate attack-set --root <dir of per-person folders> --out <dir> [--split heldout|train] [--per-class N] [--seed S] [--config <file>]',
   async run(args, io) {
-    const { values } = parseOptions(args, { ...CONFIG_OPTION, root: { type: 'string' }, out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' } });
+    const { values } = parseOptions(args, { ...CONFIG_OPTION, root: { type: 'string' }, out: { type: 'string' }, 'per-class': { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' } });
     if (!values.root || !values.out) throw new UsageError('give --root <dir> and --out <dir>');
     const perClass = integerOption('per-class', values['per-class'], 100, 1, 100_000);
     const seed = integerOption('seed', values.seed, 1, 0, 2 ** 32 - 1);
+    const split = values.split ?? 'heldout';
+    if (split !== 'heldout' && split !== 'train') throw new UsageError('--split must be heldout or train');
     const loaded = loadConfigAndLogger(values.config, 'warn');
     const core = await Core.open(loaded.config, loaded.logger);
     try {
@@ -25,6 +27,7 @@ export const attackSetCommand: Command = {
         out: resolve(values.out),
         seed,
         perClass,
+        split,
         detector: core.detector,
         onProgress: (done, total) => {
           if (done % 50 === 0 || done === total) io.stderr.write(`attack-set: ${done}/${total}\n`);

@@ -1,4 +1,4 @@
-"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet} ...`"""
+"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet,pad-head,mask-classifier} ...`"""
 
 from __future__ import annotations
 
@@ -39,6 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
     sp.add_argument("--seed", type=int, default=0)
+    sp = sub.add_parser("pad-head", help="fit the PAD head on fr_liveness features over an attack set; export ONNX + sidecar")
+    with_config(sp)
+    sp.add_argument("--train-list", required=True, help="list.csv of `maskgate attack-set --split train`")
+    sp.add_argument("--eval-list", required=True, help="list.csv of `maskgate attack-set` (held-out identities)")
+    sp.add_argument("--trunk", default="models/fr_liveness/fr_liveness.onnx")
+    sp.add_argument("--out", default="models/fr_liveness_head/fr_liveness_head.onnx")
+    sp = sub.add_parser("mask-classifier", help="train the masked/unmasked classifier on synthetic masks; export ONNX + sidecar")
+    with_config(sp)
+    sp.add_argument("--out", default="models/maskflag/maskflag.onnx")
+    sp.add_argument("--mfr2", default="../shared/datasets/mfr2", help="real masked faces to evaluate on (not trained on)")
+    sp.add_argument("--images", type=int, default=3000, help="training faces (each used masked and unmasked)")
     return p
 
 
@@ -103,5 +114,23 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         sheet = contact_sheet(np.asarray(cache.crops)[idx], cache.keypoints[idx], seed=args.seed)
         cv2.imwrite(str(repo_path(args.out)), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
         print(args.out)
+        return 0
+    if args.command == "pad-head":
+        from pathlib import Path
+
+        from .pad_head import run as fit_pad_head
+        from .train import repo_path
+
+        report = fit_pad_head(Path(args.train_list), Path(args.eval_list), repo_path(args.trunk), repo_path(cfg["data"]["detector"]), repo_path(args.out))
+        print(json.dumps(report, indent=1, default=float))
+        return 0
+    if args.command == "mask-classifier":
+        from pathlib import Path
+
+        from .mask_classifier import run as train_mask_classifier
+        from .train import repo_path
+
+        report = train_mask_classifier(cfg, repo_path(args.out), Path(args.mfr2), args.images)
+        print(json.dumps(report, indent=1, default=float))
         return 0
     return 2
