@@ -6,7 +6,7 @@ import { buildAttackSet } from '../../synthetic/attack-set.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { integerOption } from './tool-options.js';
-import { Core } from '../appliance.js';
+import { BlazeFaceDetector } from '../../pipeline/detector.js';
 
 export const attackSetCommand: Command = {
   name: 'attack-set',
@@ -20,7 +20,7 @@ export const attackSetCommand: Command = {
     const split = values.split ?? 'heldout';
     if (split !== 'heldout' && split !== 'train') throw new UsageError('--split must be heldout or train');
     const loaded = loadConfigAndLogger(values.config, 'warn');
-    const core = await Core.open(loaded.config, loaded.logger);
+    const detector = await BlazeFaceDetector.create({ modelPath: loaded.config.model.detector, scoreThreshold: loaded.config.model.detectionScoreThreshold });
     try {
       const rows = await buildAttackSet({
         root: resolve(values.root),
@@ -28,7 +28,7 @@ export const attackSetCommand: Command = {
         seed,
         perClass,
         split,
-        detector: core.detector,
+        detector,
         onProgress: (done, total) => {
           if (done % 50 === 0 || done === total) io.stderr.write(`attack-set: ${done}/${total}\n`);
         },
@@ -36,7 +36,7 @@ export const attackSetCommand: Command = {
       io.stderr.write(`attack-set: ${rows.length} images and list.csv in ${resolve(values.out)} (seed ${seed})\n`);
       return 0;
     } finally {
-      await core.close();
+      await detector.close();
     }
   },
 };

@@ -1,4 +1,4 @@
-"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet,pad-head,mask-classifier} ...`"""
+"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet,pad-net,mask-classifier} ...`"""
 
 from __future__ import annotations
 
@@ -39,12 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
     sp.add_argument("--seed", type=int, default=0)
-    sp = sub.add_parser("pad-head", help="fit the PAD head on fr_liveness features over an attack set; export ONNX + sidecar")
+    sp = sub.add_parser("pad-net", help="train the PAD CNN on attack sets; cross-type check; export ONNX + sidecar")
     with_config(sp)
-    sp.add_argument("--train-list", required=True, help="list.csv of `maskgate attack-set --split train`")
+    sp.add_argument("--train-list", required=True, action="append", help="list.csv of `maskgate attack-set --split train` (repeatable)")
     sp.add_argument("--eval-list", required=True, help="list.csv of `maskgate attack-set` (held-out identities)")
-    sp.add_argument("--trunk", default="models/fr_liveness/fr_liveness.onnx")
-    sp.add_argument("--out", default="models/fr_liveness_head/fr_liveness_head.onnx")
+    sp.add_argument("--epochs", type=int, default=12)
+    sp.add_argument("--out", default="models/padnet/padnet.onnx")
     sp = sub.add_parser("mask-classifier", help="train the masked/unmasked classifier on synthetic masks; export ONNX + sidecar")
     with_config(sp)
     sp.add_argument("--out", default="models/maskflag/maskflag.onnx")
@@ -115,13 +115,14 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         cv2.imwrite(str(repo_path(args.out)), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
         print(args.out)
         return 0
-    if args.command == "pad-head":
+    if args.command == "pad-net":
         from pathlib import Path
 
-        from .pad_head import run as fit_pad_head
+        from .pad_net import run as train_pad_net
         from .train import repo_path
 
-        report = fit_pad_head(Path(args.train_list), Path(args.eval_list), repo_path(args.trunk), repo_path(cfg["data"]["detector"]), repo_path(args.out))
+        lists = [Path(p) for p in args.train_list]
+        report = train_pad_net(lists, Path(args.eval_list), repo_path(cfg["data"]["detector"]), repo_path(args.out), epochs=args.epochs)
         print(json.dumps(report, indent=1, default=float))
         return 0
     if args.command == "mask-classifier":
