@@ -30,6 +30,7 @@ import type { RgbImage } from '../../pipeline/types.js';
 import type { Core } from '../appliance.js';
 import type { PhotoEmbedder, PhotoJob } from '../../field-tools/photo-embedder.js';
 import { UsageError, type Command } from './command.js';
+import { calibratePad } from './calibrate-pad.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { DEFAULT_BATCH, integerOption, maskColours, maskModeOption, openPhotoEmbedder, rateOption, type MaskMode } from './tool-options.js';
 
@@ -219,8 +220,10 @@ export const calibrateCommand: Command = {
   usage:
     'maskgate calibrate (--target-fmr <rate> | --target-fpir <rate>) [--gallery-size <N>] [--impostors <dir-or-list>] ' +
     '[--genuine-pairs <csv> [--root <dir>]] [--mask probe|none] [--conservative] [--max-comparisons N] [--batch N] ' +
-    '[--config <file>] [--dry-run] [--reload-pid <pid>] [--json]',
+    '[--config <file>] [--dry-run] [--reload-pid <pid>] [--json]\n' +
+    '       maskgate calibrate --pad --list <csv: path,label[,attack_type]> (--target-apcer <rate> | --target-bpcer <rate>) [--conservative] [--config <file>] [--dry-run] [--json]',
   async run(args, io) {
+    if (args.includes('--pad')) return calibratePad(args, io);
     const { values } = parseOptions(args, {
       ...CONFIG_OPTION,
       'target-fmr': { type: 'string' },
