@@ -212,3 +212,29 @@ function similarity(a1: Point, a2: Point, b1: Point, b2: Point): Homography {
 
 const mid = (a: Point, b: Point): Point => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
 const jitter = (p: Point, random: Random, px: number): Point => ({ x: p.x + between(random, -px, px), y: p.y + between(random, -px, px) });
+
+/**
+ * The frames of a held instrument moving as one plane: `frame` (an attack frame) re-projected
+ * through a slow pan, tilt and turn over `count` frames, on a plain backdrop. For the temporal
+ * (landmark rigidity) evidence: every point of a plane follows one homography.
+ */
+export function planeMotionFrames(frame: RgbImage, count: number, random: Random): { frames: RgbImage[]; motion: Homography[] } {
+  const src = toFloat(frame);
+  const pan = between(random, -0.08, 0.08) * FRAME_SIZE;
+  const turn = between(random, 0.2, 0.6) * 1e-3 * (random() < 0.5 ? -1 : 1);
+  const tilt = between(random, -4, 4);
+  const frames: RgbImage[] = [];
+  const motion: Homography[] = [];
+  for (let t = 0; t < count; t++) {
+    const s = count > 1 ? t / (count - 1) : 0;
+    const a = ((tilt * s) * Math.PI) / 180;
+    const c = FRAME_SIZE / 2;
+    // Rotate about the centre, shift, and a perspective term (the plane turning about a vertical axis).
+    const h: Homography = [Math.cos(a), -Math.sin(a), c - c * Math.cos(a) + c * Math.sin(a) + pan * s, Math.sin(a), Math.cos(a), c - c * Math.sin(a) - c * Math.cos(a), turn * s, 0, 1 - turn * s * c];
+    const out: FloatImage = { width: FRAME_SIZE, height: FRAME_SIZE, data: new Float32Array(FRAME_SIZE * FRAME_SIZE * 3).fill(0.35) };
+    warpInto(out, src, invertHomography(h)!, () => true);
+    frames.push(toRgb(out));
+    motion.push(h);
+  }
+  return { frames, motion };
+}
