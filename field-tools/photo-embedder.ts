@@ -44,7 +44,8 @@ type Prepared = { readonly aligned: AlignedFace; readonly facesFound: number } |
 const fail = (error: PhotoErrorCode, message: string, reasons?: readonly QualityRejection[]): Extract<PhotoOutcome, { ok: false }> =>
   reasons ? { ok: false, error, message, reasons } : { ok: false, error, message };
 
-function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
+/** The detection with the largest box: the face a one-face tool works on. */
+export function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
   let best: FaceDetection | undefined;
   for (const d of detections) if (!best || d.box.width * d.box.height > best.box.width * best.box.height) best = d;
   return best;

@@ -7,7 +7,8 @@ import { fusePadScores } from '../access/pad-fusion.js';
 import type { FaceDetector } from '../pipeline/face-analyzer.js';
 import { ImageDecodeError, readImageFile, type ImageDecodeErrorCode } from '../pipeline/image.js';
 import type { PadScorer } from '../pipeline/pad-model.js';
-import type { FaceDetection, RgbImage } from '../pipeline/types.js';
+import type { RgbImage } from '../pipeline/types.js';
+import { largest } from './photo-embedder.js';
 
 export type PadErrorCode = ImageDecodeErrorCode | 'no_face' | 'video_unreadable' | 'pad_failed';
 
@@ -24,12 +25,6 @@ export const VIDEO_EXTENSIONS = new Set(['.mp4', '.mkv', '.avi', '.mov', '.webm'
 export const MAX_VIDEO_FRAMES = 30;
 
 const fail = (error: PadErrorCode, message: string): PadOutcome => ({ ok: false, error, message });
-
-function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
-  let best: FaceDetection | undefined;
-  for (const d of detections) if (!best || d.box.width * d.box.height > best.box.width * best.box.height) best = d;
-  return best;
-}
 
 export class PhotoPad {
   constructor(

@@ -1,28 +1,20 @@
 // Masked/unmasked classifier on the aligned 112x112 crop: the `masked` flag of every decision
 // (a mask changes which threshold was calibrated for the probe, and is worth knowing in the audit).
 // Preprocessing is described by a sidecar JSON beside the ONNX file, like the embedder's.
-import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import * as ort from 'onnxruntime-node';
 import Type, { type Static } from 'typebox';
-import { sidecarPathFor, writeModelInput } from './embedder.js';
-import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { writeModelInput } from './embedder.js';
+import { createSession, type LoadedSession, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
 import type { RgbImage } from './types.js';
 
 export const MaskSidecarSchema = Type.Object(
   {
-    modelId: Type.String({ minLength: 1 }),
-    inputName: Type.String({ minLength: 1 }),
-    outputName: Type.String({ minLength: 1 }),
+    ...SidecarInputFields,
     inputSize: Type.Tuple([Type.Literal(112), Type.Literal(112)], { title: 'The aligned crop, as the embedder takes it' }),
     layout: Type.Literal('NCHW'),
-    channelOrder: Type.Union([Type.Literal('RGB'), Type.Literal('BGR')]),
-    mean: Type.Tuple([Type.Number(), Type.Number(), Type.Number()]),
-    std: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })]),
     maskedClass: Type.Union([Type.Literal(0), Type.Literal(1)], { title: 'Which of the two logits means masked' }),
-    licence: Type.String({ minLength: 1 }),
-    source: Type.String({ minLength: 1 }),
-    provenance: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: false },
 );
@@ -45,20 +37,9 @@ export class OnnxMaskClassifier implements MaskClassifier {
   ) {}
 
   static async create(modelPath: string, sessionOpts: SessionOptions = {}): Promise<OnnxMaskClassifier> {
-    const path = sidecarPathFor(modelPath);
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, 'utf8'));
-    } catch (err) {
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      throw new ModelLoadError(missing ? 'sidecar_missing' : 'sidecar_invalid', `Mask classifier sidecar ${path} ${missing ? 'not found' : 'is not valid JSON'}`, modelPath, { cause: err });
-    }
-    if (!validate(json)) {
-      const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
-      throw new ModelLoadError('sidecar_invalid', `Mask classifier sidecar ${path} is invalid: ${problems.join('; ')}`, modelPath);
-    }
+    const sidecar = await readModelSidecar(modelPath, validate, 'Mask classifier');
     const loaded = await createSession(modelPath, sessionOpts);
-    return new OnnxMaskClassifier(loaded, json);
+    return new OnnxMaskClassifier(loaded, sidecar);
   }
 
   async classify(faces: readonly RgbImage[]): Promise<boolean[]> {

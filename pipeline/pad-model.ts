@@ -2,32 +2,24 @@
 // box, expanded so the model sees the face's surroundings (paper edges, bezels, fingers), is fed
 // to an ONNX classifier whose preprocessing is described by a sidecar JSON, like the embedder's.
 // The score is the model's probability that the face is an attack (0 = live, 1 = attack).
-import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import * as ort from 'onnxruntime-node';
 import Type, { type Static } from 'typebox';
-import { writeModelInput, sidecarPathFor } from './embedder.js';
+import { writeModelInput } from './embedder.js';
 import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
 import { assertRgbImage } from './image.js';
+import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
 import type { Box, RgbImage } from './types.js';
 
 export const PadSidecarSchema = Type.Object(
   {
-    modelId: Type.String({ minLength: 1 }),
-    inputName: Type.String({ minLength: 1 }),
-    outputName: Type.String({ minLength: 1 }),
+    ...SidecarInputFields,
     inputSize: Type.Tuple([Type.Integer({ minimum: 8 }), Type.Integer({ minimum: 8 })], { title: '[width, height] of the model input' }),
     layout: Type.Union([Type.Literal('NCHW'), Type.Literal('NHWC')]),
-    channelOrder: Type.Union([Type.Literal('RGB'), Type.Literal('BGR')]),
-    mean: Type.Tuple([Type.Number(), Type.Number(), Type.Number()]),
-    std: Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })]),
     cropScale: Type.Number({ minimum: 1, maximum: 5, title: 'The crop is the detector box scaled by this about its centre (less where the image is too small)' }),
     classes: Type.Integer({ minimum: 2, maximum: 16, title: 'Width of the logit output' }),
     liveClass: Type.Integer({ minimum: 0, title: 'Index of the bona fide class; every other class is an attack' }),
     maxBatch: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
-    licence: Type.String({ minLength: 1 }),
-    source: Type.String({ minLength: 1 }),
-    provenance: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: false },
 );
@@ -104,27 +96,11 @@ export function attackProbability(logits: ArrayLike<number>, liveClass: number):
 }
 
 export async function readPadSidecar(modelPath: string): Promise<PadSidecar> {
-  const path = sidecarPathFor(modelPath);
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ModelLoadError(
-      missing ? 'sidecar_missing' : 'sidecar_invalid',
-      `PAD sidecar ${path} ${missing ? 'not found' : 'is unreadable or not JSON'}`,
-      modelPath,
-      { cause: err },
-    );
+  const sidecar = await readModelSidecar(modelPath, validateSidecar, 'PAD');
+  if (sidecar.liveClass >= sidecar.classes) {
+    throw new ModelLoadError('sidecar_invalid', `PAD sidecar of ${modelPath}: liveClass ${sidecar.liveClass} is not below classes ${sidecar.classes}`, modelPath);
   }
-  if (!validateSidecar(json)) {
-    const problems = (validateSidecar.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
-    throw new ModelLoadError('sidecar_invalid', `PAD sidecar ${path} is invalid: ${problems.join('; ')}`, modelPath);
-  }
-  if (json.liveClass >= json.classes) {
-    throw new ModelLoadError('sidecar_invalid', `PAD sidecar ${path}: liveClass ${json.liveClass} is not below classes ${json.classes}`, modelPath);
-  }
-  return json;
+  return sidecar;
 }
 
 export class OnnxPadScorer implements PadScorer {

@@ -2,14 +2,12 @@
 // presentations (path,label[,attack_type], as eval-pad reads), for a target APCER (every attack
 // type at or below it) or a target BPCER, with the same arithmetic and 95% Clopper–Pearson bound
 // as the FMR calibration (field-tools/calibration.ts). The config file is updated atomically.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { calibrateThreshold, type CalibrationMethod } from '../../field-tools/calibration.js';
 import { operatingPoint, type ScoredPresentation } from '../../field-tools/pad-metrics.js';
 import { updateConfigFile } from '../../firmware-config/load.js';
 import type { PadCalibrationRecord } from '../../firmware-config/schema.js';
 import { UsageError, type CommandIo } from './command.js';
-import { parsePresentationList } from './eval-pad.js';
+import { readPresentationList } from './eval-pad.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { openPhotoPad, rateOption } from './tool-options.js';
 
@@ -61,13 +59,7 @@ export async function calibratePad(args: string[], io: CommandIo): Promise<numbe
   const rate = rateOption(`target-${target}`, (values['target-apcer'] ?? values['target-bpcer'])!, 0.5);
   const method: CalibrationMethod = values.conservative ? 'upper-bound-95' : 'empirical';
   const dryRun = values['dry-run'] ?? false;
-  let text: string;
-  try {
-    text = readFileSync(resolve(values.list), 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read --list ${values.list}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const rows = parsePresentationList(text, dirname(resolve(values.list)));
+  const rows = readPresentationList(values.list);
   const loaded = loadConfigAndLogger(values.config, 'warn');
   if (!loaded.path && !dryRun) throw new UsageError('calibrate --pad writes pad.threshold into the config file: give --config <file> (or --dry-run)');
   const { core, pad } = await openPhotoPad(loaded.config, loaded.logger);

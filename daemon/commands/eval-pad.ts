@@ -29,6 +29,17 @@ export function parsePresentationList(text: string, baseDir: string): Presentati
   return rows;
 }
 
+/** Reads and parses a presentation list given on the command line; a missing file is a usage error. */
+export function readPresentationList(path: string): PresentationRow[] {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --list ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parsePresentationList(text, dirname(resolve(path)));
+}
+
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 
 function describePoint(name: string, p: PadOperatingPoint): string[] {
@@ -57,13 +68,7 @@ export const evalPadCommand: Command = {
   async run(args, io) {
     const { values } = parseOptions(args, { ...CONFIG_OPTION, list: { type: 'string' }, plot: { type: 'string' }, json: { type: 'string' } });
     if (!values.list) throw new UsageError('give --list <csv> with lines path,label[,attack_type] (label: bona_fide or attack)');
-    let text: string;
-    try {
-      text = readFileSync(resolve(values.list), 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --list ${values.list}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const rows = parsePresentationList(text, dirname(resolve(values.list)));
+    const rows = readPresentationList(values.list);
     const loaded = loadConfigAndLogger(values.config, 'warn');
     const { core, pad } = await openPhotoPad(loaded.config, loaded.logger);
     try {

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .align import align_face
+from .classifier_export import export_classifier
 from .data import scan_face_folders
 from .detect import BlazeFaceDetector
 from .masks import synthesize_mask
@@ -122,11 +123,7 @@ def run(cfg: dict, out_path: Path, mfr2_root: Path, images: int, seed: int = 0, 
         real.append(got[0])
         real_y.append(int(r["masked"]))
     report["mfr2"] = {**_accuracy(model, _tensor(real), np.asarray(real_y)), "noFace": missed}
-    model.eval()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(model, torch.zeros(1, 3, 112, 112), str(out_path), input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}}, opset_version=17)
-    digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
+    digest = export_classifier(model, 112, out_path, "logits")
     sidecar = {
         "modelId": f"maskflag-{digest[:8]}",
         "inputName": "input",

@@ -14,7 +14,6 @@ the image is too small), shifted inside the image, bilinear to 128x128, RGB, raw
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .classifier_export import export_classifier
 from .detect import BlazeFaceDetector
 
 MEAN, STD = 127.5, 128.0
@@ -158,10 +158,7 @@ def bpcer_at_apcer(bona: np.ndarray, attacks_by_type: dict[str, np.ndarray], apc
 
 
 def export_net(net: PadNet, out_path: Path, provenance: dict) -> dict:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(net, torch.zeros(1, 3, CROP_SIZE, CROP_SIZE), str(out_path), input_names=["input"], output_names=["output"],
-                      dynamic_axes={"input": {0: "n"}, "output": {0: "n"}}, opset_version=17)
-    digest = hashlib.sha256(out_path.read_bytes()).hexdigest()
+    digest = export_classifier(net, CROP_SIZE, out_path, "output")
     sidecar = {
         "modelId": f"padnet-{digest[:8]}",
         "inputName": "input",
