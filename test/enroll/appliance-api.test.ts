@@ -64,7 +64,7 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
       walking = await decodeImage(await cropAround(sample, face!.detection.box, 2.4, 75));
     }
     const [walkingFace] = await appliance.core.analyzer.analyze(walking, { padded: true });
-    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false }]);
+    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false, fillFrame: true }]);
 
     headers = { authorization: `Bearer ${new ApiKeysRepository(appliance.core.db).create({ name: 'test', role: 'admin' }).secret}` };
     await appliance.start();
