@@ -38,7 +38,7 @@ export const ModelConfigSchema = Type.Object(
     pad: Type.String({
       title: 'Presentation-attack detection ONNX file, relative to the installation; a sidecar .json describes it',
       minLength: 1,
-      default: 'models/fr_liveness_head/fr_liveness_head.onnx',
+      default: 'models/padnet/padnet.onnx',
     }),
     maskClassifier: Type.String({
       title: 'Masked/unmasked classifier ONNX file on the aligned crop, relative to the installation; a sidecar .json describes it',
