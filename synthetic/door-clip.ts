@@ -91,7 +91,8 @@ const FILL_FRAME_KEEP = 0.95;
 /** The photo's central part, masked if asked, scaled to cover `width` x `height` with room to pan. */
 async function fillFrameSource(visit: Visit, width: number, height: number): Promise<RgbImage> {
   const source = visit.masked ? await drawMask(visit.photo, visit.detection.keypoints, visit.maskColour ?? DEFAULT_MASK_COLOUR) : visit.photo;
-  const side = Math.round(Math.min(source.width, source.height) * FILL_FRAME_KEEP);
+  // At most a few face widths: in a group photo the camera sees one person, not the whole room.
+  const side = Math.round(Math.min(source.width * FILL_FRAME_KEEP, source.height * FILL_FRAME_KEEP, visit.detection.box.width * 4.5));
   const cx = visit.detection.box.x + visit.detection.box.width / 2;
   const cy = visit.detection.box.y + visit.detection.box.height / 2;
   const left = Math.round(Math.min(Math.max(cx - side / 2, 0), source.width - side));

@@ -104,9 +104,10 @@ export const demoCommand: Command = {
     }
     const strangers = faces.filter((f) => !enrolled.includes(f)).slice(-STRANGERS);
     const visits: Visit[] = [
-      ...enrolled.map((f, i) => ({ photo: f.photo, detection: f.detection, masked: true, maskColour: MASK_COLOURS[i % MASK_COLOURS.length]! })),
-      ...strangers.map((f) => ({ photo: f.photo, detection: f.detection, masked: true })),
-      ...enrolled.slice(0, 2).map((f) => ({ photo: f.photo, detection: f.detection, masked: false })),
+      // Each visitor fills the camera's view, as a live person does (a photo crop over a wall would be a presentation attack).
+      ...enrolled.map((f, i) => ({ photo: f.photo, detection: f.detection, masked: true, maskColour: MASK_COLOURS[i % MASK_COLOURS.length]!, fillFrame: true })),
+      ...strangers.map((f) => ({ photo: f.photo, detection: f.detection, masked: true, fillFrame: true })),
+      ...enrolled.slice(0, 2).map((f) => ({ photo: f.photo, detection: f.detection, masked: false, fillFrame: true })),
     ];
     out.write(`rendering the door-camera clip (${visits.length} visits)…\n`);
     await writeClip(clip, visits);
