@@ -13,13 +13,6 @@ export interface Visit {
   readonly detection: FaceDetection;
   readonly masked: boolean;
   readonly maskColour?: string;
-  /**
-   * The person fills the camera's view (the photo's central part, cover-scaled, panning slowly),
-   * as a camera sees someone standing at the door. Without it the face is a square photo crop
-   * moving over a wall — which is exactly what a held print or phone looks like, and what the
-   * presentation-attack detector is there to refuse.
-   */
-  readonly fillFrame?: boolean;
 }
 
 export interface ClipOptions {
@@ -85,29 +78,6 @@ function blit(frame: Uint8Array, frameWidth: number, frameHeight: number, crop: 
   }
 }
 
-/** Fraction of the photo kept around its centre for a full-frame visit (LFW's funnelled borders fall outside). */
-const FILL_FRAME_KEEP = 0.95;
-
-/** The photo's central part, masked if asked, scaled to cover `width` x `height` with room to pan. */
-async function fillFrameSource(visit: Visit, width: number, height: number): Promise<RgbImage> {
-  const source = visit.masked ? await drawMask(visit.photo, visit.detection.keypoints, visit.maskColour ?? DEFAULT_MASK_COLOUR) : visit.photo;
-  // At most a few face widths: in a group photo the camera sees one person, not the whole room.
-  const side = Math.round(Math.min(source.width * FILL_FRAME_KEEP, source.height * FILL_FRAME_KEEP, visit.detection.box.width * 4.5));
-  const cx = visit.detection.box.x + visit.detection.box.width / 2;
-  const cy = visit.detection.box.y + visit.detection.box.height / 2;
-  const left = Math.round(Math.min(Math.max(cx - side / 2, 0), source.width - side));
-  const top = Math.round(Math.min(Math.max(cy - side / 2, 0), source.height - side));
-  const cover = Math.max(width, height);
-  const { data, info } = await sharp(Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength), {
-    raw: { width: source.width, height: source.height, channels: 3 },
-  })
-    .extract({ left, top, width: side, height: side })
-    .resize(cover, cover)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
 /** Yields the clip's frames as packed RGB buffers. */
 export async function* renderFrames(visits: readonly Visit[], options: ClipOptions = DEFAULT_CLIP_OPTIONS): AsyncGenerator<Uint8Array> {
   const { width, height, fps, secondsPerVisit, gapSeconds, faceCropSize } = options;
@@ -122,19 +92,6 @@ export async function* renderFrames(visits: readonly Visit[], options: ClipOptio
   const visitFrames = Math.round(secondsPerVisit * fps);
   for (const visit of visits) {
     for (let i = 0; i < gapFrames; i++) yield background.slice();
-    if (visit.fillFrame) {
-      const scene = await fillFrameSource(visit, width, height);
-      for (let i = 0; i < visitFrames; i++) {
-        const t = visitFrames > 1 ? i / (visitFrames - 1) : 0;
-        const frame = new Uint8Array(width * height * 3);
-        // A person shifting their weight: a few pixels of sway and bob, not a walk across.
-        const left = -Math.round((scene.width - width) / 2 + 8 * Math.sin(t * Math.PI * 2));
-        const top = -Math.round((scene.height - height) / 2 + 16 * Math.sin(t * Math.PI));
-        blit(frame, width, height, scene, left, top);
-        yield frame;
-      }
-      continue;
-    }
     const crop = await cropAroundFace(visit.photo, visit.detection, Math.min(faceCropSize, height), visit.masked ? (visit.maskColour ?? DEFAULT_MASK_COLOUR) : null);
     const travel = Math.max(0, width - crop.width) * 0.3;
     for (let i = 0; i < visitFrames; i++) {

@@ -46,6 +46,10 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
         { id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true },
         { id: 'side-cam', url: replayClip, doorId: 'side', fps: 10, loop: false, realtime: true },
       ],
+      // The lobby clip's "live" visitors are photo crops moving over a wall, which is what a held
+      // print looks like: the shipped PAD model scores them as attacks (docs/pad.md, "Limits"), so
+      // the lobby keeps PAD off and tests recognition; the side door has PAD on (the default).
+      doors: [{ id: 'lobby', pad: { enabled: false } }],
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 
@@ -56,8 +60,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     const visit = async (path: string | Awaited<ReturnType<typeof readImageFile>>, masked: boolean): Promise<Visit> => {
       const image = typeof path === 'string' ? await readImageFile(path) : path;
       const [face] = await appliance.core.analyzer.analyze(image, { padded: true });
-      // A live visit fills the camera's view; a photo crop over a wall is what an attack looks like.
-      return { photo: image, detection: face!.detection, masked, fillFrame: typeof path === 'string' };
+      return { photo: image, detection: face!.detection, masked };
     };
     await writeClip(clip, [await visit(photo(ENROLLED, 2), false), await visit(photo(STRANGER, 1), true), await visit(photo(ENROLLED, 3), true)]);
     // A different photo of the enrolled person shown on a phone (bezel, moiré, glare, tilt),
@@ -106,10 +109,10 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     }
   });
 
-  it('tells masked from unmasked visits and screens every grant for a presentation attack', () => {
+  it('tells masked from unmasked visits, and says PAD was off for the lobby', () => {
     const perVisit = received.filter((m, i) => i === 0 || m.outcome !== received[i - 1]!.outcome || m.personId !== received[i - 1]!.personId);
     expect(perVisit.map((m) => m.masked)).toEqual([false, true, true]);
-    for (const m of received) expect(m.pad).toMatchObject({ threshold: expect.any(Number), frames: expect.any(Number) });
+    for (const m of received) expect(m.pad).toBeNull();
   });
 
   it('denies a phone-screen replay of the enrolled person as a presentation attack', () => {

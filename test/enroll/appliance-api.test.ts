@@ -49,6 +49,8 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
       api: { port: 0 },
       metrics: { enabled: false },
       cameras: [{ id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: true, realtime: true }],
+      // The walking person is a photo crop over a wall: what PAD refuses (docs/pad.md); this test is about enrolment.
+      doors: [{ id: 'front', pad: { enabled: false } }],
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 
@@ -64,7 +66,7 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
       walking = await decodeImage(await cropAround(sample, face!.detection.box, 2.4, 75));
     }
     const [walkingFace] = await appliance.core.analyzer.analyze(walking, { padded: true });
-    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false, fillFrame: true }]);
+    await writeClip(clip, [{ photo: walking, detection: walkingFace!.detection, masked: false }]);
 
     headers = { authorization: `Bearer ${new ApiKeysRepository(appliance.core.db).create({ name: 'test', role: 'admin' }).secret}` };
     await appliance.start();
