@@ -65,3 +65,17 @@ describe.skipIf(!existsSync(PAD_MODEL))('maskgate pad', () => {
     for (const l of lines.slice(3)) expect(l['message']).toEqual(expect.any(String));
   }, 120_000);
 });
+
+describe('eval-pad presentation lists', () => {
+  it('reads path,label[,attack_type] lines relative to the list, and names the line of a mistake', async () => {
+    const { parsePresentationList } = await import('../../../daemon/commands/eval-pad.js');
+    const rows = parsePresentationList('path,label,attack_type\nlive/1.jpg,bona_fide,masked\n# comment\n/abs/2.jpg,attack,replay\n3.jpg,attack\n', '/sets/a');
+    expect(rows).toEqual([
+      { path: '/sets/a/live/1.jpg', attack: false, kind: 'masked' },
+      { path: '/abs/2.jpg', attack: true, kind: 'replay' },
+      { path: '/sets/a/3.jpg', attack: true, kind: 'attack' },
+    ]);
+    expect(() => parsePresentationList('x.jpg,live\n', '/')).toThrow(/line 1: label must be bona_fide or attack/);
+    expect(() => parsePresentationList('ok.jpg,attack\nx.jpg,attack,print,extra\n', '/')).toThrow(/line 2/);
+  });
+});
