@@ -21,10 +21,27 @@ export const DecisionReasonSchema = Type.Union(
     Type.Literal('pin_accepted'),
     Type.Literal('pin_rejected'),
     Type.Literal('pin_locked'),
+    // Presentation-attack detection (docs/pad.md).
+    Type.Literal('presentation_attack'),
+    Type.Literal('pad_failed'),
   ],
-  { title: 'Why the outcome was reached (docs/access-policy.md lists the policy reasons)' },
+  {
+    title:
+      'Why the outcome was reached; presentation_attack: the fused PAD score reached the threshold (a photo, screen or cut-out), pad_failed: PAD is on for the door but no frame could be scored',
+  },
 );
 export type DecisionReason = Static<typeof DecisionReasonSchema>;
+
+export const PadResultSchema = Type.Object(
+  {
+    score: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+      title: 'Fused attack score over the frames (0 live, 1 attack); null when no frame could be scored',
+    }),
+    threshold: Type.Number({ minimum: 0, maximum: 1, title: 'PAD threshold in force for the door' }),
+    frames: Type.Integer({ minimum: 0, title: 'Frames whose PAD scores were fused' }),
+  },
+  { additionalProperties: false, title: 'Presentation-attack detection for this track; null when PAD is off for the door' },
+);
 
 const Iso = (title: string) => Type.String({ title, format: 'date-time' });
 
@@ -44,7 +61,10 @@ export const DecisionMessageSchema = Type.Object(
     threshold: Type.Number({ title: 'Threshold in force' }),
     targetFmr: Type.Union([Type.Number(), Type.Null()], { title: 'FMR target the threshold was calibrated for, if any' }),
     modelId: Type.String(),
-    masked: Type.Union([Type.Boolean(), Type.Null()], { title: 'Whether the face wore a mask, null when not estimated' }),
+    masked: Type.Union([Type.Boolean(), Type.Null()], {
+      title: 'Whether the face wore a mask (majority of the fused frames, by the mask classifier); null when not estimated',
+    }),
+    pad: Type.Union([PadResultSchema, Type.Null()]),
     framesUsed: Type.Integer({ minimum: 0, title: 'Usable face frames fused into the decision' }),
     firstSeenAt: Iso('When the track started'),
     decidedAt: Iso('When the decision was made'),

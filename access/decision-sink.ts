@@ -40,9 +40,9 @@ export class DecisionSink {
       score: decision.score,
       threshold: decision.threshold,
       modelId: message.modelId,
-      masked: null,
+      masked: decision.masked,
       expiresAt: decision.expiresAt,
-      payload: { reason: decision.reason, framesUsed: decision.framesUsed, targetFmr: decision.targetFmr },
+      payload: { reason: decision.reason, framesUsed: decision.framesUsed, targetFmr: decision.targetFmr, pad: padResult(decision) },
     });
     this.publisher.publish(message);
     this.logger.info(
@@ -52,6 +52,8 @@ export class DecisionSink {
         door: camera.doorId,
         outcome: message.outcome,
         reason: message.reason,
+        masked: message.masked,
+        pad: message.pad?.score ?? null,
         personId: message.personId,
         score: message.score === null ? null : Number(message.score.toFixed(4)),
         threshold: message.threshold,
@@ -61,6 +63,12 @@ export class DecisionSink {
     for (const listener of this.listeners) listener(message);
     return message;
   }
+}
+
+function padResult(decision: TrackDecision): DecisionMessage['pad'] {
+  if (!decision.pad) return null;
+  const { score, threshold, frames } = decision.pad;
+  return { score: score === null ? null : Number(score.toFixed(6)), threshold, frames };
 }
 
 export function toMessage(decision: TrackDecision, camera: CameraConfig, applianceId: string, modelId: string): DecisionMessage {
@@ -79,7 +87,8 @@ export function toMessage(decision: TrackDecision, camera: CameraConfig, applian
     threshold: decision.threshold,
     targetFmr: decision.targetFmr,
     modelId,
-    masked: null,
+    masked: decision.masked,
+    pad: padResult(decision),
     framesUsed: decision.framesUsed,
     firstSeenAt: new Date(decision.firstSeenAt).toISOString(),
     decidedAt: new Date(decision.decidedAt).toISOString(),

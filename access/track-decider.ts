@@ -1,9 +1,12 @@
 // Turns the usable faces of one track into one access decision: the embeddings of up to
 // `framesPerDecision` frames are averaged (template fusion, steadier than any single frame)
-// and searched once against the gallery.
+// and searched once against the gallery. The same frames' presentation-attack scores are fused
+// and checked first: an attack, or a track PAD could not score, is never granted.
 import { randomUUID } from 'node:crypto';
 import { l2Normalize } from '../pipeline/embedder.js';
+import type { FaceEvidence } from '../pipeline/face-screen.js';
 import type { DecisionReason, Outcome } from './decision-message.js';
+import { padVerdict, type PadSettings, type PadVerdict } from './pad-fusion.js';
 
 export interface GallerySearch {
   search(probe: Float32Array, k: number): ReadonlyArray<{ personId: string; score: number }>;
@@ -19,6 +22,8 @@ export interface DecisionSettings {
   readonly framesPerDecision: number;
   readonly redecideAfterMs: number;
   readonly grantTtlMs: number;
+  /** Presentation-attack detection for this door; absent: off. */
+  readonly pad?: PadSettings;
 }
 
 export interface TrackDecision {
@@ -35,6 +40,10 @@ export interface TrackDecision {
   readonly firstSeenAt: number;
   readonly decidedAt: number;
   readonly expiresAt: number;
+  /** PAD verdict of the fused frames; null when PAD is off for the door or nothing was fused. */
+  readonly pad: PadVerdict | null;
+  /** Majority of the fused frames' mask flags; null when none was estimated. */
+  readonly masked: boolean | null;
 }
 
 interface PendingTrack {
@@ -43,6 +52,16 @@ interface PendingTrack {
   usable: number;
   seen: number;
   decidedAt: number | null;
+  /** Per usable frame: its PAD score (null: the model failed on it) and mask flag. */
+  evidence: FaceEvidence[];
+}
+
+const NO_EVIDENCE: FaceEvidence = { padScore: null, masked: null };
+
+function majorityMasked(evidence: readonly FaceEvidence[]): boolean | null {
+  const flags = evidence.flatMap((e) => (e.masked === null ? [] : [e.masked]));
+  if (flags.length === 0) return null;
+  return flags.filter(Boolean).length * 2 >= flags.length;
 }
 
 export class TrackDecider {
@@ -59,13 +78,15 @@ export class TrackDecider {
   }
 
   /**
-   * Records one frame of a track. `embedding` is null when the face failed the quality gate.
+   * Records one frame of a track. `embedding` is null when the face failed the quality gate;
+   * `evidence` is the frame's PAD score and mask flag (absent: not screened, which with PAD on
+   * for the door means the track cannot be granted).
    * Returns a decision when the track has gathered enough usable frames (or is due again).
    */
-  observe(trackId: string, embedding: Float32Array | null, now: number): TrackDecision | null {
+  observe(trackId: string, embedding: Float32Array | null, now: number, evidence: FaceEvidence = NO_EVIDENCE): TrackDecision | null {
     let track = this.tracks.get(trackId);
     if (!track) {
-      track = { firstSeenAt: now, sum: null, usable: 0, seen: 0, decidedAt: null };
+      track = { firstSeenAt: now, sum: null, usable: 0, seen: 0, decidedAt: null, evidence: [] };
       this.tracks.set(trackId, track);
     }
     track.seen++;
@@ -75,11 +96,13 @@ export class TrackDecider {
       track.sum = null;
       track.usable = 0;
       track.decidedAt = null;
+      track.evidence = [];
     }
     if (embedding) {
       if (!track.sum) track.sum = new Float32Array(embedding.length);
       for (let i = 0; i < embedding.length; i++) track.sum[i]! += embedding[i]!;
       track.usable++;
+      track.evidence.push(evidence);
     }
     if (track.usable < this.settings.framesPerDecision) return null;
     return this.decide(trackId, track, now);
@@ -104,14 +127,21 @@ export class TrackDecider {
     const probe = l2Normalize(Float32Array.from(track.sum!));
     const [best] = this.gallery.search(probe, 1);
     track.decidedAt = now;
+    const pad = this.settings.pad?.enabled ? padVerdict(track.evidence.flatMap((e) => (e.padScore === null ? [] : [e.padScore])), this.settings.pad) : null;
+    if (pad && (pad.attack || pad.score === null)) {
+      // An attack names whom it matched (the audit shows who was impersonated) but never grants;
+      // a track PAD could not score is refused the same way rather than let through.
+      const matched = best && best.score >= this.settings.threshold ? best.personId : null;
+      return this.build(trackId, track, now, { outcome: 'deny', reason: pad.attack ? 'presentation_attack' : 'pad_failed', personId: matched, score: best?.score ?? null }, pad);
+    }
     if (!best || best.score < this.settings.threshold) {
-      return this.build(trackId, track, now, { outcome: 'deny', reason: 'no_match', personId: null, score: best?.score ?? null });
+      return this.build(trackId, track, now, { outcome: 'deny', reason: 'no_match', personId: null, score: best?.score ?? null }, pad);
     }
     const person = this.people.lookup(best.personId);
     if (!person || !person.active) {
-      return this.build(trackId, track, now, { outcome: 'deny', reason: 'inactive_person', personId: best.personId, score: best.score });
+      return this.build(trackId, track, now, { outcome: 'deny', reason: 'inactive_person', personId: best.personId, score: best.score }, pad);
     }
-    return this.build(trackId, track, now, { outcome: 'grant', reason: 'match', personId: best.personId, score: best.score });
+    return this.build(trackId, track, now, { outcome: 'grant', reason: 'match', personId: best.personId, score: best.score }, pad);
   }
 
   private build(
@@ -119,6 +149,7 @@ export class TrackDecider {
     track: PendingTrack,
     now: number,
     result: { outcome: Outcome; reason: DecisionReason; personId: string | null; score: number | null },
+    pad: PadVerdict | null = null,
   ): TrackDecision {
     track.decidedAt = now;
     const personName = result.personId ? (this.people.lookup(result.personId)?.displayName ?? null) : null;
@@ -133,6 +164,8 @@ export class TrackDecider {
       firstSeenAt: track.firstSeenAt,
       decidedAt: now,
       expiresAt: now + this.settings.grantTtlMs,
+      pad,
+      masked: majorityMasked(track.evidence),
     };
   }
 }

@@ -8,6 +8,9 @@ import { startEnrolmentApi } from '../enroll/app.js';
 import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
+import { OnnxPadScorer } from '../pipeline/pad-model.js';
+import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
+import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityProfiles } from '../pipeline/quality.js';
@@ -16,7 +19,7 @@ import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { changesNeedingRestart } from '../firmware-config/restart-fields.js';
 import { detectFfmpegVersion } from '../pipeline/capture/index.js';
-import { CameraWorker, doorMatching } from './camera-worker.js';
+import { CameraWorker, doorMatching, doorPad } from './camera-worker.js';
 import { CameraStatusPublisher } from './mqtt/camera-status-publisher.js';
 import { DecisionSink } from '../access/decision-sink.js';
 import { Gallery } from '../access/gallery.js';
@@ -54,6 +57,8 @@ export class Core {
   readonly gallery: Gallery;
   /** Zones, groups, schedules, validity and PINs: checked after identity on every decision. */
   readonly access: SitePolicy;
+  /** PAD score and mask flag per usable face, for the camera loops. */
+  readonly screen: FaceScreen;
   /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
   private threshold: number;
 
@@ -63,8 +68,11 @@ export class Core {
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
+    readonly pad: OnnxPadScorer,
+    readonly maskClassifier: OnnxMaskClassifier,
     logger: Logger,
   ) {
+    this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.threshold = config.matching.threshold;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
     this.access = new SitePolicy(db);
@@ -83,11 +91,13 @@ export class Core {
       ...sessionOptions,
     });
     const embedder = await OnnxEmbedder.create(config.model.embedder, sessionOptions);
+    const pad = await OnnxPadScorer.create(config.model.pad, sessionOptions);
+    const maskClassifier = await OnnxMaskClassifier.create(config.model.maskClassifier, sessionOptions);
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider }, 'models loaded');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));
-    return new Core(config, db, detector, embedder, analyzer, logger);
+    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, logger);
   }
 
   setThreshold(threshold: number): void {
@@ -96,6 +106,8 @@ export class Core {
 
   async close(): Promise<void> {
     await this.embedder.close();
+    await this.pad.close();
+    await this.maskClassifier.close();
     await this.detector.close();
     this.db.close();
   }
@@ -282,6 +294,7 @@ export class Appliance {
           onStage,
           onHealth: (health) => this.cameraStatus?.publish(health),
           input: { capture: this.config.capture },
+          screening: { screen: this.core.screen, pad: doorPad(this.config.pad, this.door(camera.doorId)) },
         }),
     );
   }
@@ -312,10 +325,13 @@ export class Appliance {
    */
   applyConfig(next: Config): string[] {
     const restartNeeded = changesNeedingRestart(this.config, next);
-    this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
+    this.config = { ...this.config, matching: next.matching, pad: next.pad, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
-    for (const worker of this.workers) worker.updateMatching(doorMatching(next.matching, this.door(worker.camera.doorId)));
+    for (const worker of this.workers) {
+      const door = this.door(worker.camera.doorId);
+      worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));
+    }
     this.logger.info({ threshold: next.matching.threshold, restartNeeded }, 'configuration reloaded');
     return restartNeeded;
   }

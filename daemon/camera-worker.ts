@@ -4,10 +4,13 @@ import type { Logger } from 'pino';
 import type { AnalysisStage, FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import { FfmpegFrameSource, type CaptureErrorCode, type CaptureState, type CaptureStateChange, type FrameSource } from '../pipeline/capture/index.js';
 import { FaceTracker } from '../pipeline/tracker.js';
-import type { Frame } from '../pipeline/types.js';
+import type { AlignedFace, Frame } from '../pipeline/types.js';
 import { cameraCaptureConfig } from '../firmware-config/camera-capture.js';
 import type { CameraConfig, CaptureTimingConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
 import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from '../access/track-decider.js';
+import type { PadSettings } from '../access/pad-fusion.js';
+import type { FaceEvidence, FaceScreen } from '../pipeline/face-screen.js';
+import type { PadConfig } from '../firmware-config/schema.js';
 
 export interface CameraStats {
   framesReceived: number;
@@ -25,6 +28,17 @@ export interface CameraStats {
 export type StageListener = (stage: AnalysisStage | 'match', seconds: number) => void;
 
 export type DecisionListener = (decision: TrackDecision, camera: CameraConfig) => void;
+
+/** Presentation-attack and mask screening of each usable face, with the door's PAD settings. */
+export interface CameraScreening {
+  readonly screen: FaceScreen;
+  readonly pad: PadSettings;
+}
+
+/** The PAD settings for one door: its own switch and threshold where it has them. */
+export function doorPad(pad: PadConfig, door: DoorConfig | undefined): PadSettings {
+  return { enabled: door?.pad?.enabled ?? pad.enabled, threshold: door?.pad?.threshold ?? pad.threshold };
+}
 
 /** A camera's supervision state: what /readyz, metrics and the retained MQTT status report. */
 export interface CameraHealth {
@@ -60,10 +74,13 @@ export interface CameraWorkerOptions {
    * or a given source (tests, other producers).
    */
   readonly input: { readonly capture: CaptureTimingConfig } | { readonly source: FrameSource };
+  /** PAD and mask screening of each usable face, with the door's PAD settings. */
+  readonly screening?: CameraScreening;
 }
 
-export function decisionSettings(matching: MatchingConfig, camera: CameraConfig): DecisionSettings {
+export function decisionSettings(matching: MatchingConfig, camera: CameraConfig, pad?: PadSettings): DecisionSettings {
   return {
+    ...(pad ? { pad } : {}),
     threshold: camera.threshold ?? matching.threshold,
     // An overridden threshold was not calibrated for the FMR target: do not claim it was.
     targetFmr: camera.threshold === undefined ? (matching.calibration?.targetFmr ?? null) : null,
@@ -109,6 +126,7 @@ export class CameraWorker {
   private readonly logger: Logger;
   private readonly onStage: StageListener | undefined;
   private readonly onHealth: HealthListener | undefined;
+  private screening: CameraScreening | undefined;
   private stateSince = Date.now();
   private lastError: CaptureErrorCode | null = null;
 
@@ -120,9 +138,10 @@ export class CameraWorker {
     this.logger = logger;
     this.onStage = options.onStage;
     this.onHealth = options.onHealth;
+    this.screening = options.screening;
     this.source = 'source' in input ? input.source : new FfmpegFrameSource(cameraCaptureConfig(camera, input.capture), { logger });
     this.tracker = new FaceTracker({ iouThreshold: matching.trackIouThreshold, idleMs: matching.trackIdleMs }, `${camera.id}-`);
-    this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera));
+    this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera, options.screening?.pad));
   }
 
   get health(): CameraHealth {
@@ -143,8 +162,9 @@ export class CameraWorker {
     return this.source.state;
   }
 
-  updateMatching(matching: MatchingConfig): void {
-    this.decider.updateSettings(decisionSettings(matching, this.camera));
+  updateMatching(matching: MatchingConfig, pad?: PadSettings): void {
+    if (this.screening && pad) this.screening = { ...this.screening, pad };
+    this.decider.updateSettings(decisionSettings(matching, this.camera, this.screening?.pad));
   }
 
   /**
@@ -220,6 +240,7 @@ export class CameraWorker {
     // door: it is not tracked, so it can never end up as an "unknown" (failure to acquire).
     const faces = found.filter((f) => !f.quality.reasons.includes('too_small'));
     const now = frame.receivedAt;
+    const evidence = await this.screen(frame, faces);
     const update = this.tracker.update(
       faces.map((f) => f.detection.box),
       now,
@@ -227,13 +248,21 @@ export class CameraWorker {
     faces.forEach((face, i) => {
       if (face.embedding) this.stats.facesUsable++;
       const matchStarted = performance.now();
-      const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now);
+      const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now, evidence.get(face));
       if (decision) {
         this.onStage?.('match', (performance.now() - matchStarted) / 1000);
         this.onDecision(decision, this.camera);
       }
     });
     for (const ended of update.ended) this.emitEnd(ended.id, now);
+  }
+
+  /** PAD score and mask flag of every face that will count towards a decision (those with an embedding). */
+  private async screen<F extends { embedding: Float32Array | null; aligned: AlignedFace }>(frame: Frame, faces: readonly F[]): Promise<Map<F, FaceEvidence>> {
+    const usable = faces.filter((f) => f.embedding);
+    if (!this.screening || usable.length === 0) return new Map();
+    const found = await this.screening.screen.screen(frame, usable.map((f) => f.aligned));
+    return new Map(usable.map((f, i) => [f, found[i]!]));
   }
 
   private expireTracks(now: number): void {

@@ -1,6 +1,9 @@
 // `maskgate <command>`: dispatches to one module per subcommand.
 import { acquisitionSetCommand } from './commands/acquisition-set.js';
 import { apikeyCommand } from './commands/apikey.js';
+import { attackSetCommand } from './commands/attack-set.js';
+import { evalPadCommand } from './commands/eval-pad.js';
+import { padCommand } from './commands/pad.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { configCommand } from './commands/config.js';
@@ -27,6 +30,9 @@ const COMMANDS: readonly Command[] = [
   pairsCommand,
   modelsCommand,
   acquisitionSetCommand,
+  padCommand,
+  evalPadCommand,
+  attackSetCommand,
   benchCommand,
 ];
 

@@ -55,7 +55,8 @@ type Prepared =
 
 const fail = (error: PhotoErrorCode, message: string): Extract<PhotoOutcome, { ok: false }> => ({ ok: false, error, message });
 
-function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
+/** The detection with the largest box: the face a one-face tool works on. */
+export function largest(detections: readonly FaceDetection[]): FaceDetection | undefined {
   let best: FaceDetection | undefined;
   for (const d of detections) if (!best || d.box.width * d.box.height > best.box.width * best.box.height) best = d;
   return best;

@@ -17,6 +17,8 @@ export interface RocPlotInput extends PlotSize {
   readonly title: string;
   /** Vertical guide lines, e.g. FMR 1e-2 and 1e-3. */
   readonly fmrMarks?: readonly number[];
+  /** Axis and mark names for other rate pairs of the same shape (PAD: APCER and 1 - BPCER). */
+  readonly labels?: { readonly x: string; readonly y: string; readonly mark: string };
 }
 
 export interface HistogramPlotInput extends PlotSize {
@@ -87,7 +89,7 @@ export function rocSvg(input: RocPlotInput): string {
     if (!(mark >= 10 ** minDecade && mark <= 1)) continue;
     const x = xOf(mark);
     parts.push(`<line x1="${n2(x)}" y1="${y1}" x2="${n2(x)}" y2="${y0}" stroke="#9e9e9e" stroke-dasharray="5,4"/>`);
-    parts.push(`<text x="${n2(x + 4)}" y="${y1 + 14}" fill="#616161">FMR ${mark}</text>`);
+    parts.push(`<text x="${n2(x + 4)}" y="${y1 + 14}" fill="#616161">${escapeXml(input.labels?.mark ?? 'FMR')} ${mark}</text>`);
   }
   // A step curve: between thresholds the operating point moves horizontally, then vertically.
   const points: string[] = [];
@@ -98,7 +100,8 @@ export function rocSvg(input: RocPlotInput): string {
     points.push(`${n2(x)},${n2(y)}`);
   }
   parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${CURVE_COLOUR}" stroke-width="2"/>`);
-  return frame(width, height, input.title, parts.join('\n'), 'False match rate (log scale)', 'True accept rate (1 - FNMR)');
+  const labels = input.labels ?? { x: 'False match rate (log scale)', y: 'True accept rate (1 - FNMR)' };
+  return frame(width, height, input.title, parts.join('\n'), labels.x, labels.y);
 }
 
 /** Overlaid genuine and impostor score histograms, each normalised to its own count. */

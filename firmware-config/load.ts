@@ -107,7 +107,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
   return {
     ...config,
     dataDir: abs(config.dataDir),
-    model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder) },
+    model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder), pad: model(config.model.pad), maskClassifier: model(config.model.maskClassifier) },
     cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: resolveTlsPaths(config.mqtt.tls, abs) } : config.mqtt,
   };

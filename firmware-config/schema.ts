@@ -40,6 +40,16 @@ export const ModelConfigSchema = Type.Object(
       default: false,
     }),
     detectionScoreThreshold: Type.Number({ title: 'Minimum detector score', minimum: 0.05, maximum: 0.99, default: 0.6 }),
+    pad: Type.String({
+      title: 'Presentation-attack detection ONNX file, relative to the installation; a sidecar .json describes it',
+      minLength: 1,
+      default: 'models/padnet/padnet.onnx',
+    }),
+    maskClassifier: Type.String({
+      title: 'Masked/unmasked classifier ONNX file on the aligned crop, relative to the installation; a sidecar .json describes it',
+      minLength: 1,
+      default: 'models/maskflag/maskflag.onnx',
+    }),
   },
   { ...Strict, ...RequiresRestart, title: 'Models', default: {} },
 );
@@ -97,6 +107,36 @@ export const MatchingConfigSchema = Type.Object(
     }),
   },
   { ...Strict, title: 'Matching and decisions', default: {} },
+);
+
+export const PadCalibrationRecordSchema = Type.Object(
+  {
+    method: Type.String({ title: 'How the threshold was obtained', maxLength: 200 }),
+    target: Type.Union([Type.Literal('apcer'), Type.Literal('bpcer')], { title: 'Which error rate the threshold was set for' }),
+    targetRate: Type.Number({ title: 'Target APCER or BPCER', exclusiveMinimum: 0, maximum: 0.5 }),
+    upperBound95: Type.Number({ title: '95% upper bound on the targeted error rate at the threshold', minimum: 0, maximum: 1 }),
+    expectedApcer: Type.Number({ title: 'APCER measured at the threshold', minimum: 0, maximum: 1 }),
+    expectedBpcer: Type.Number({ title: 'BPCER measured at the threshold', minimum: 0, maximum: 1 }),
+    attackPresentations: Type.Integer({ title: 'Attack presentations measured', minimum: 0 }),
+    bonaFidePresentations: Type.Integer({ title: 'Bona fide presentations measured', minimum: 0 }),
+    modelId: Type.String({ title: 'PAD model the threshold was calibrated for', maxLength: 200 }),
+    calibratedAt: Type.String({ title: 'ISO 8601 time of calibration', maxLength: 64 }),
+  },
+  { ...Strict, title: 'PAD calibration record' },
+);
+
+export const PadConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ title: 'Check every track for a presentation attack (photo, screen) before any grant', default: true }),
+    threshold: Type.Number({
+      title: 'Fused attack score at or above which a track is denied as a presentation attack (set by `maskgate calibrate --pad`)',
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+    }),
+    calibration: Type.Optional(PadCalibrationRecordSchema),
+  },
+  { ...Strict, title: 'Presentation-attack detection', default: {} },
 );
 
 /** The six limits of one quality check set, with `q` as defaults. */
@@ -242,6 +282,15 @@ export const DoorConfigSchema = Type.Object(
     threshold: Type.Optional(
       Type.Number({ title: "Per-door override of matching.threshold (a camera's own threshold wins)", minimum: -1, maximum: 1 }),
     ),
+    pad: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean({ title: 'Per-door override of pad.enabled' })),
+          threshold: Type.Optional(Type.Number({ title: 'Per-door override of pad.threshold', minimum: 0, maximum: 1 })),
+        },
+        { ...Strict, title: 'Per-door presentation-attack detection' },
+      ),
+    ),
   },
   { ...Strict, title: 'Door' },
 );
@@ -302,6 +351,7 @@ export const ConfigSchema = Type.Object(
     ),
     model: ModelConfigSchema,
     matching: MatchingConfigSchema,
+    pad: PadConfigSchema,
     quality: QualityConfigSchema,
     mqtt: MqttConfigSchema,
     api: ApiConfigSchema,
@@ -324,4 +374,6 @@ export type ModelConfig = Static<typeof ModelConfigSchema>;
 export type MatchingConfig = Static<typeof MatchingConfigSchema>;
 export type QualityConfig = Static<typeof QualityConfigSchema>;
 export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;
+export type PadConfig = Static<typeof PadConfigSchema>;
+export type PadCalibrationRecord = Static<typeof PadCalibrationRecordSchema>;
 export type ApiConfig = Static<typeof ApiConfigSchema>;

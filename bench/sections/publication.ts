@@ -27,6 +27,8 @@ export function sampleDecision(now = Date.now()): DecisionMessage {
     firstSeenAt: now - 400,
     decidedAt: now,
     expiresAt: now + 5000,
+    pad: { score: 0.0123, threshold: 0.5, frames: 3, attack: false },
+    masked: true,
   };
   return toMessage(decision, camera, 'maskgate-1', 'fr_feature-87aacdfe');
 }

@@ -30,6 +30,7 @@ import type { RgbImage } from '../../pipeline/types.js';
 import type { Core } from '../appliance.js';
 import type { PhotoEmbedder, PhotoJob } from '../../field-tools/photo-embedder.js';
 import { UsageError, type Command } from './command.js';
+import { calibratePad } from './calibrate-pad.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { DEFAULT_BATCH, integerOption, maskColours, maskModeOption, openPhotoEmbedder, rateOption, type MaskMode } from './tool-options.js';
 
@@ -178,6 +179,24 @@ export interface CalibrationReport extends CalibrationResult {
   readonly previousThreshold: number;
   readonly written: string | null;
   readonly record: CalibrationRecord;
+  /**
+   * The threshold each probe condition alone would need for the target: masked probes (masked
+   * strangers vs the gallery) and unmasked ones (the gallery's cross-person pairs) have different
+   * impostor score distributions. Reported; the written threshold is the pooled one.
+   */
+  readonly byCondition: { readonly masked: ConditionThreshold | null; readonly unmasked: ConditionThreshold | null };
+}
+
+export interface ConditionThreshold {
+  readonly threshold: number;
+  readonly impostorComparisons: number;
+  readonly fmrUpperBound95: number;
+}
+
+function conditionThreshold(impostorScores: ArrayLike<number>, targetFmr: number, method: CalibrationMethod): ConditionThreshold | null {
+  if (impostorScores.length === 0) return null;
+  const r = calibrateThreshold({ impostorScores, targetFmr, method });
+  return { threshold: r.threshold, impostorComparisons: r.impostorComparisons, fmrUpperBound95: r.fmrUpperBound95 };
 }
 
 const sci = (v: number | null): string => (v === null ? 'n/a' : v === 0 ? '0' : v.toExponential(2));
@@ -207,6 +226,10 @@ export function formatCalibration(r: CalibrationReport): string {
     `measured FMR          ${r.falseMatches}/${r.impostorComparisons} = ${sci(r.empiricalFmr)}   95% upper bound ${sci(r.fmrUpperBound95)}`,
     ...(r.expectedFpir !== null ? [`implied FPIR          ${sci(r.expectedFpir)}   95% upper bound ${sci(r.fpirUpperBound95)}  (N = ${r.fpirGallerySize})`] : []),
     `expected FNMR         ${r.expectedFnmr === null ? 'unknown (no genuine comparisons)' : r.expectedFnmr.toFixed(4)}`,
+    ...(['masked', 'unmasked'] as const).flatMap((c) => {
+      const t = r.byCondition[c];
+      return t ? [`${`${c} probes alone`.padEnd(22)}threshold ${t.threshold.toFixed(6)}  (${t.impostorComparisons} impostor comparisons; 95% upper bound ${sci(t.fmrUpperBound95)})`] : [];
+    }),
     ...r.warnings.map((w) => `WARNING               ${w.message}`),
     r.written ? `written               matching.threshold and matching.calibration in ${r.written}` : 'dry run               config not changed',
   ];
@@ -219,8 +242,10 @@ export const calibrateCommand: Command = {
   usage:
     'maskgate calibrate (--target-fmr <rate> | --target-fpir <rate>) [--gallery-size <N>] [--impostors <dir-or-list>] ' +
     '[--genuine-pairs <csv> [--root <dir>]] [--mask probe|none] [--conservative] [--max-comparisons N] [--batch N] ' +
-    '[--config <file>] [--dry-run] [--reload-pid <pid>] [--json]',
+    '[--config <file>] [--dry-run] [--reload-pid <pid>] [--json]\n' +
+    '       maskgate calibrate --pad --list <csv: path,label[,attack_type]> (--target-apcer <rate> | --target-bpcer <rate>) [--conservative] [--config <file>] [--dry-run] [--json]',
   async run(args, io) {
+    if (args.includes('--pad')) return calibratePad(args, io);
     const { values } = parseOptions(args, {
       ...CONFIG_OPTION,
       'target-fmr': { type: 'string' },
@@ -377,6 +402,10 @@ export const calibrateCommand: Command = {
         previousThreshold: loaded.config.matching.threshold,
         written,
         record,
+        byCondition: {
+          masked: mask === 'probe' ? conditionThreshold(strangerScores, targetFmr, method) : null,
+          unmasked: conditionThreshold(mask === 'probe' ? gallery.impostorScores : [...gallery.impostorScores, ...strangerScores], targetFmr, method),
+        },
       };
       io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report));
       if (written && reloadPid !== null) {

@@ -1,4 +1,4 @@
-// Options and set-up shared by the field tools (embed, eval, calibrate): numeric option
+// Options and set-up shared by the field tools (embed, eval, calibrate, pad, eval-pad): numeric option
 // parsing with usage errors, the synthetic-mask protocols, and the models with an optional
 // --model override.
 import { resolve } from 'node:path';
@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../../firmware-config/schema.js';
 import { Core, qualityProfiles } from '../appliance.js';
 import { PhotoEmbedder } from '../../field-tools/photo-embedder.js';
+import { PhotoPad } from '../../field-tools/photo-pad.js';
+import { readVideoFrames } from '../../field-tools/video-frames.js';
 import { UsageError } from './command.js';
 import { NO_QUALITY_LIMITS, type QualityProfile, type QualityProfileName } from '../../pipeline/quality.js';
 
@@ -83,4 +85,9 @@ export async function openPhotoEmbedder(
   const profile: QualityProfile =
     quality === 'none' ? { refuse: { unmasked: NO_QUALITY_LIMITS, masked: NO_QUALITY_LIMITS }, warn: profiles.door.refuse } : profiles[quality];
   return { core, photos: new PhotoEmbedder({ detector: core.detector, embedder: core.embedder, quality: profile }) };
+}
+
+export async function openPhotoPad(config: Config, logger: Logger): Promise<{ core: Core; pad: PhotoPad }> {
+  const core = await Core.open(config, logger);
+  return { core, pad: new PhotoPad(core.detector, core.pad, readVideoFrames) };
 }

@@ -59,3 +59,48 @@ describe('TrackDecider', () => {
     expect(decider.observe('t', unit(1, 0, 0), 1500)).toMatchObject({ outcome: 'grant' });
   });
 });
+
+describe('TrackDecider with presentation-attack detection', () => {
+  const pad = { enabled: true, threshold: 0.5 };
+  const live = (masked: boolean | null = true) => ({ padScore: 0.1, masked });
+
+  it('grants a live face and reports the fused PAD score and the masked majority', () => {
+    const decider = new TrackDecider(gallery, people, { ...settings, pad });
+    decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.2, masked: true });
+    decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.0, masked: false });
+    const decision = decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.1, masked: true });
+    expect(decision).toMatchObject({ outcome: 'grant', reason: 'match', masked: true, pad: { threshold: 0.5, frames: 3, attack: false } });
+    expect(decision!.pad!.score).toBeCloseTo(0.1, 9);
+  });
+
+  it('denies an attack on an enrolled face as presentation_attack, naming whom it matched', () => {
+    const decider = new TrackDecider(gallery, people, { ...settings, pad });
+    decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.9, masked: false });
+    decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.3, masked: false });
+    const decision = decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.6, masked: false });
+    expect(decision).toMatchObject({ outcome: 'deny', reason: 'presentation_attack', personId: 'alice', masked: false, pad: { attack: true, frames: 3 } });
+  });
+
+  it('never grants a track PAD could not score (model failure or no screening)', () => {
+    const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad });
+    expect(decider.observe('failed', unit(1, 0, 0), 0, { padScore: null, masked: true })).toMatchObject({
+      outcome: 'deny',
+      reason: 'pad_failed',
+      pad: { score: null, frames: 0 },
+    });
+    expect(decider.observe('unscreened', unit(1, 0, 0), 0)).toMatchObject({ outcome: 'deny', reason: 'pad_failed', masked: null });
+  });
+
+  it('uses only the frames that count: a failed frame among scored ones does not block the grant', () => {
+    const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 2, pad });
+    decider.observe('t', unit(1, 0, 0), 0, { padScore: null, masked: true });
+    expect(decider.observe('t', unit(1, 0, 0), 1, live())).toMatchObject({ outcome: 'grant', pad: { frames: 1 } });
+  });
+
+  it('ignores PAD where the door turns it off, and applies a per-door threshold', () => {
+    const off = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: false, threshold: 0.5 } });
+    expect(off.observe('t', unit(1, 0, 0), 0, { padScore: 0.99, masked: false })).toMatchObject({ outcome: 'grant', pad: null });
+    const strict = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: true, threshold: 0.05 } });
+    expect(strict.observe('t', unit(1, 0, 0), 0, live())).toMatchObject({ outcome: 'deny', reason: 'presentation_attack' });
+  });
+});

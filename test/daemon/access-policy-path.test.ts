@@ -121,6 +121,8 @@ describe('access policy in the decision path (embedded broker)', () => {
       firstSeenAt: now - 500,
       decidedAt: now,
       expiresAt: now + 5000,
+      pad: null,
+      masked: null,
     };
     const vaultCamera = { id: 'cam-vault', url: 'lavfi:testsrc', doorId: 'vault', width: 640, height: 480, fps: 10, loop: false, realtime: true };
     const held = appliance.core.access.gate.apply(face, vaultCamera);

@@ -15,6 +15,8 @@ import { Appliance } from '../../daemon/appliance.js';
 import { writeClip, type Visit } from '../../synthetic/door-clip.js';
 import { DecisionMessageSchema, type DecisionMessage } from '../../access/decision-message.js';
 import { readImageFile } from '../../pipeline/image.js';
+import { renderAttack } from '../../synthetic/attack-scene.js';
+import { seededRandom } from '../../synthetic/seeded-random.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
 
 const LFW = resolve(__dirname, '../../../shared/datasets/lfw-dev');
@@ -27,18 +29,28 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
   let appliance: Appliance;
   let door: mqtt.MqttClient;
   const received: DecisionMessage[] = [];
+  /** Decisions of the side door, whose camera is shown a phone-screen replay of the enrolled person. */
+  const sideReceived: DecisionMessage[] = [];
   let personId: string;
 
   beforeAll(async () => {
     broker = await MosquittoBroker.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'mg-e2e-'));
     const clip = join(dataDir, 'door.mp4');
+    const replayClip = join(dataDir, 'replay.mp4');
     const config = configFromObject({
       dataDir,
       mqtt: { url: broker.url, reconnectPeriodMs: 200 },
       api: { enabled: false },
       metrics: { port: 0 }, // a busy 9464 would fail the all-or-nothing start
-      cameras: [{ id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true }],
+      cameras: [
+        { id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true },
+        { id: 'side-cam', url: replayClip, doorId: 'side', fps: 10, loop: false, realtime: true },
+      ],
+      // The lobby clip's "live" visitors are photo crops moving over a wall, which is what a held
+      // print looks like: the shipped PAD model scores them as attacks (docs/pad.md, "Limits"), so
+      // the lobby keeps PAD off and tests recognition; the side door has PAD on (the default).
+      doors: [{ id: 'lobby', pad: { enabled: false } }],
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 
@@ -46,21 +58,31 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     personId = person.id;
     await appliance.gallery.enrolPhoto(personId, await readFile(photo(ENROLLED, 1)));
 
-    const visit = async (path: string, masked: boolean): Promise<Visit> => {
-      const image = await readImageFile(path);
+    const visit = async (path: string | Awaited<ReturnType<typeof readImageFile>>, masked: boolean): Promise<Visit> => {
+      const image = typeof path === 'string' ? await readImageFile(path) : path;
       const [face] = await appliance.core.analyzer.analyze(image, { padded: true });
       return { photo: image, detection: face!.detection, masked };
     };
     await writeClip(clip, [await visit(photo(ENROLLED, 2), false), await visit(photo(STRANGER, 1), true), await visit(photo(ENROLLED, 3), true)]);
+    // A different photo of the enrolled person shown on a phone (bezel, moiré, glare, tilt),
+    // held up to the side door's camera.
+    const source = async (path: string) => {
+      const image = await readImageFile(path);
+      const [face] = await appliance.core.analyzer.analyze(image, { padded: true });
+      return { photo: image, detection: face!.detection };
+    };
+    const screen = await renderAttack('replay', await source(photo(ENROLLED, 4)), await source(photo(STRANGER, 1)), seededRandom(7));
+    await writeClip(replayClip, [await visit(screen, false)]);
 
     door = await mqtt.connectAsync(broker.url, { clientId: 'test-door' });
-    door.on('message', (_t, payload) => received.push(JSON.parse(payload.toString()) as DecisionMessage));
+    door.on('message', (topic, payload) => (topic.includes('/door/side/') ? sideReceived : received).push(JSON.parse(payload.toString()) as DecisionMessage));
     await door.subscribeAsync(`${appliance.topics.base}/door/lobby/decision`, { qos: 1 });
+    await door.subscribeAsync(`${appliance.topics.base}/door/side/decision`, { qos: 1 });
     await appliance.start();
     // Let the whole clip play out: the file ends, the last tracks end, their messages arrive.
     const deadline = Date.now() + 60_000;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    while (appliance.cameras[0]!.captureState !== 'stopped' && Date.now() < deadline) await sleep(200);
+    while (appliance.cameras.some((c) => c.captureState !== 'stopped') && Date.now() < deadline) await sleep(200);
     await sleep(2500);
   }, 120_000);
 
@@ -88,11 +110,26 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     }
   });
 
+  it('tells masked from unmasked visits, and says PAD was off for the lobby', () => {
+    const perVisit = received.filter((m, i) => i === 0 || m.outcome !== received[i - 1]!.outcome || m.personId !== received[i - 1]!.personId);
+    expect(perVisit.map((m) => m.masked)).toEqual([false, true, true]);
+    for (const m of received) expect(m.pad).toBeNull();
+  });
+
+  it('denies a phone-screen replay of the enrolled person as a presentation attack', () => {
+    const summary = sideReceived.map((m) => `${m.outcome}:${m.reason}:${m.pad?.score}`);
+    expect(sideReceived.length, summary.join(', ')).toBeGreaterThanOrEqual(1);
+    for (const m of sideReceived) {
+      expect(m, summary.join(', ')).toMatchObject({ outcome: 'deny', reason: 'presentation_attack', doorId: 'side' });
+      expect(m.pad!.score!).toBeGreaterThanOrEqual(m.pad!.threshold);
+    }
+  });
+
   it('publishes payloads that validate against the published schema', () => {
     const ajv = new Ajv({ strict: false });
     addFormats.default(ajv);
     const validate = ajv.compile(DecisionMessageSchema);
-    for (const m of received) expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
+    for (const m of [...received, ...sideReceived]) expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('writes every decision to the audit log with the same event id', () => {

@@ -18,6 +18,8 @@ function faceDecision(personId: string | null, overrides: Partial<TrackDecision>
     personName: 'Ada',
     score: 0.7,
     threshold: 0.4,
+    pad: null,
+    masked: null,
     targetFmr: null,
     framesUsed: 3,
     firstSeenAt: t0 - 500,

@@ -167,6 +167,10 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
     expect(report.expectedFnmr).not.toBeNull();
     expect(report.warnings.map((w) => w.code)).not.toContain('too_few_impostor_comparisons');
     expect(report.targetFpir).toBeCloseTo(1 - (1 - TARGET_FMR) ** report.galleryTemplates, 12);
+    // Each probe condition's own threshold: masked strangers and the gallery's unmasked pairs.
+    expect(report.byCondition.masked!.impostorComparisons).toBe(report.impostorSources.maskedStrangers);
+    expect(report.byCondition.unmasked!.impostorComparisons).toBe(report.impostorSources.galleryCrossPerson);
+    expect(Math.min(report.byCondition.masked!.threshold, report.byCondition.unmasked!.threshold)).toBeLessThanOrEqual(report.threshold);
 
     // Held-out masked strangers against the same gallery: measured FMR within the reported bound.
     const photos = new PhotoEmbedder({

@@ -118,6 +118,8 @@ describe('requests answered by the appliance (embedded broker, MQTT 3.1.1)', () 
       firstSeenAt: now - 800,
       decidedAt: now,
       expiresAt: now + 30_000,
+      pad: null,
+      masked: false,
     };
     const message = appliance.sink.record(decision, { ...baseConfig().cameras[0]!, width: 640, height: 480, fps: 10, loop: false, realtime: true });
     await waitFor(() => received.some((m) => m.topic.endsWith('/door/front/decision')), 'the decision on the door topic');

@@ -34,6 +34,7 @@ const message: DecisionMessage = {
   targetFmr: null,
   modelId: 'm',
   masked: true,
+  pad: null,
   framesUsed: 3,
   firstSeenAt: '2026-12-05T00:00:00.000Z',
   decidedAt: '2026-12-05T00:00:01.000Z',

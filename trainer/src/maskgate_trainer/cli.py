@@ -1,4 +1,4 @@
-"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet} ...`"""
+"""`python -m maskgate_trainer {prepare,train,eval,export,masks-sheet,pad-net,mask-classifier} ...`"""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
     sp.add_argument("--seed", type=int, default=0)
+    sp = sub.add_parser("pad-net", help="train the PAD CNN on attack sets; cross-type check; export ONNX + sidecar")
+    with_config(sp)
+    sp.add_argument("--train-list", required=True, action="append", help="list.csv of `maskgate attack-set --split train` (repeatable)")
+    sp.add_argument("--eval-list", required=True, help="list.csv of `maskgate attack-set` (held-out identities)")
+    sp.add_argument("--epochs", type=int, default=12)
+    sp.add_argument("--out", default="models/padnet/padnet.onnx")
+    sp = sub.add_parser("mask-classifier", help="train the masked/unmasked classifier on synthetic masks; export ONNX + sidecar")
+    with_config(sp)
+    sp.add_argument("--out", default="models/maskflag/maskflag.onnx")
+    sp.add_argument("--mfr2", default="../shared/datasets/mfr2", help="real masked faces to evaluate on (not trained on)")
+    sp.add_argument("--images", type=int, default=3000, help="training faces (each used masked and unmasked)")
     return p
 
 
@@ -142,5 +153,24 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         sheet = contact_sheet(np.asarray(cache.crops)[idx], cache.keypoints[idx], seed=args.seed)
         cv2.imwrite(str(repo_path(args.out)), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
         print(args.out)
+        return 0
+    if args.command == "pad-net":
+        from pathlib import Path
+
+        from .pad_net import run as train_pad_net
+        from .train import repo_path
+
+        lists = [Path(p) for p in args.train_list]
+        report = train_pad_net(lists, Path(args.eval_list), repo_path(cfg["data"]["detector"]), repo_path(args.out), epochs=args.epochs)
+        print(json.dumps(report, indent=1, default=float))
+        return 0
+    if args.command == "mask-classifier":
+        from pathlib import Path
+
+        from .mask_classifier import run as train_mask_classifier
+        from .train import repo_path
+
+        report = train_mask_classifier(cfg, repo_path(args.out), Path(args.mfr2), args.images)
+        print(json.dumps(report, indent=1, default=float))
         return 0
     return 2

@@ -1,0 +1,169 @@
+// Passive presentation-attack detection (PAD) on one face: a square-ish crop around the detector
+// box, expanded so the model sees the face's surroundings (paper edges, bezels, fingers), is fed
+// to an ONNX classifier whose preprocessing is described by a sidecar JSON, like the embedder's.
+// The score is the model's probability that the face is an attack (0 = live, 1 = attack).
+import { Ajv } from 'ajv';
+import * as ort from 'onnxruntime-node';
+import Type, { type Static } from 'typebox';
+import { writeModelInput } from './embedder.js';
+import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { assertRgbImage } from './image.js';
+import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
+import type { Box, RgbImage } from './types.js';
+
+export const PadSidecarSchema = Type.Object(
+  {
+    ...SidecarInputFields,
+    inputSize: Type.Tuple([Type.Integer({ minimum: 8 }), Type.Integer({ minimum: 8 })], { title: '[width, height] of the model input' }),
+    layout: Type.Union([Type.Literal('NCHW'), Type.Literal('NHWC')]),
+    cropScale: Type.Number({ minimum: 1, maximum: 5, title: 'The crop is the detector box scaled by this about its centre (less where the image is too small)' }),
+    classes: Type.Integer({ minimum: 2, maximum: 16, title: 'Width of the logit output' }),
+    liveClass: Type.Integer({ minimum: 0, title: 'Index of the bona fide class; every other class is an attack' }),
+    maxBatch: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type PadSidecar = Static<typeof PadSidecarSchema>;
+
+const validateSidecar = new Ajv({ allErrors: true, strict: false }).compile<PadSidecar>(PadSidecarSchema);
+
+export interface PadScorer {
+  readonly modelId: string;
+  /** One attack probability per (image, box) pair, in order. */
+  score(faces: readonly { readonly image: RgbImage; readonly box: Box }[]): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The crop the model was trained on: the box scaled by `scale` about its centre, the scale
+ * reduced until the crop fits in the image, then shifted inside it (as the model's own SDK does).
+ */
+export function padCropRect(box: Box, image: { width: number; height: number }, scale: number): Box {
+  const s = Math.min((image.height - 1) / box.height, (image.width - 1) / box.width, scale);
+  const width = box.width * s;
+  const height = box.height * s;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const x = Math.min(Math.max(cx - width / 2, 0), image.width - 1 - width);
+  const y = Math.min(Math.max(cy - height / 2, 0), image.height - 1 - height);
+  return { x: Math.max(0, x), y: Math.max(0, y), width, height };
+}
+
+/** Bilinear resampling of `rect` of `image` to `width` x `height` RGB. */
+export function resampleRect(image: RgbImage, rect: Box, width: number, height: number): RgbImage {
+  const out = new Uint8Array(width * height * 3);
+  const sx = rect.width / width;
+  const sy = rect.height / height;
+  const maxX = image.width - 1;
+  const maxY = image.height - 1;
+  for (let j = 0; j < height; j++) {
+    const fy = Math.min(Math.max(rect.y + (j + 0.5) * sy - 0.5, 0), maxY);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, maxY);
+    const wy = fy - y0;
+    for (let i = 0; i < width; i++) {
+      const fx = Math.min(Math.max(rect.x + (i + 0.5) * sx - 0.5, 0), maxX);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, maxX);
+      const wx = fx - x0;
+      const a = (y0 * image.width + x0) * 3;
+      const b = (y0 * image.width + x1) * 3;
+      const c = (y1 * image.width + x0) * 3;
+      const d = (y1 * image.width + x1) * 3;
+      const o = (j * width + i) * 3;
+      for (let k = 0; k < 3; k++) {
+        const top = image.data[a + k]! * (1 - wx) + image.data[b + k]! * wx;
+        const bottom = image.data[c + k]! * (1 - wx) + image.data[d + k]! * wx;
+        out[o + k] = Math.round(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/** Softmax over one row of logits; returns 1 - p(live). */
+export function attackProbability(logits: ArrayLike<number>, liveClass: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]!);
+  let sum = 0;
+  let live = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const e = Math.exp(logits[i]! - max);
+    sum += e;
+    if (i === liveClass) live = e;
+  }
+  return 1 - live / sum;
+}
+
+export async function readPadSidecar(modelPath: string): Promise<PadSidecar> {
+  const sidecar = await readModelSidecar(modelPath, validateSidecar, 'PAD');
+  if (sidecar.liveClass >= sidecar.classes) {
+    throw new ModelLoadError('sidecar_invalid', `PAD sidecar of ${modelPath}: liveClass ${sidecar.liveClass} is not below classes ${sidecar.classes}`, modelPath);
+  }
+  return sidecar;
+}
+
+export class OnnxPadScorer implements PadScorer {
+  private readonly queue = new SerialQueue();
+
+  private constructor(
+    private readonly loaded: LoadedSession,
+    readonly sidecar: PadSidecar,
+  ) {}
+
+  static async create(modelPath: string, sessionOpts: SessionOptions = {}): Promise<OnnxPadScorer> {
+    const sidecar = await readPadSidecar(modelPath);
+    const loaded = await createSession(modelPath, sessionOpts);
+    const { session } = loaded;
+    if (!session.inputNames.includes(sidecar.inputName) || !session.outputNames.includes(sidecar.outputName)) {
+      await session.release();
+      throw new ModelLoadError(
+        'sidecar_invalid',
+        `PAD sidecar of ${modelPath} names input "${sidecar.inputName}"/output "${sidecar.outputName}"; the model has ${session.inputNames.join(', ')} / ${session.outputNames.join(', ')}`,
+        modelPath,
+      );
+    }
+    return new OnnxPadScorer(loaded, sidecar);
+  }
+
+  get modelId(): string {
+    return this.sidecar.modelId;
+  }
+
+  /** The model's input crop for one face (exported for tests and for dumping what the model sees). */
+  crop(image: RgbImage, box: Box): RgbImage {
+    assertRgbImage(image);
+    const [w, h] = this.sidecar.inputSize;
+    return resampleRect(image, padCropRect(box, image, this.sidecar.cropScale), w, h);
+  }
+
+  async score(faces: readonly { readonly image: RgbImage; readonly box: Box }[]): Promise<number[]> {
+    if (faces.length === 0) return [];
+    const crops = faces.map((f) => this.crop(f.image, f.box));
+    return this.queue.run(async () => {
+      const batch = this.sidecar.maxBatch ?? crops.length;
+      const out: number[] = [];
+      for (let start = 0; start < crops.length; start += batch) out.push(...(await this.runBatch(crops.slice(start, start + batch))));
+      return out;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(() => this.loaded.session.release());
+  }
+
+  private async runBatch(crops: readonly RgbImage[]): Promise<number[]> {
+    const [w, h] = this.sidecar.inputSize;
+    const perFace = w * h * 3;
+    const input = new Float32Array(crops.length * perFace);
+    crops.forEach((crop, i) => writeModelInput(crop, this.sidecar, input, i * perFace));
+    const dims = this.sidecar.layout === 'NCHW' ? [crops.length, 3, h, w] : [crops.length, h, w, 3];
+    const result = await this.loaded.session.run({ [this.sidecar.inputName]: new ort.Tensor('float32', input, dims) });
+    const data = result[this.sidecar.outputName]?.data;
+    const k = this.sidecar.classes;
+    if (!(data instanceof Float32Array) || data.length !== crops.length * k) {
+      throw new Error(`PAD model ${this.modelId} returned an output of unexpected size for ${crops.length} faces of ${k} classes`);
+    }
+    return crops.map((_, i) => attackProbability(data.subarray(i * k, (i + 1) * k), this.sidecar.liveClass));
+  }
+}
