@@ -53,6 +53,23 @@ export interface EnrolResult {
   readonly nearestOther: Match | null;
 }
 
+/** A face as replication delivers it: the authority's id and crop, embedded here with this appliance's model. */
+export interface ImportedFace {
+  readonly id: string;
+  readonly alignedCropPng: Uint8Array;
+  readonly sourceSha256: string;
+  readonly quality: FaceRecord['quality'];
+  /** Null when the crop could not be embedded here: the face is kept and re-embedding retries it. */
+  readonly embedding: Float32Array | null;
+}
+
+export interface ImportedPerson {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+}
+
 export class Gallery implements GallerySearch, PersonDirectory {
   readonly people: PeopleRepository;
   readonly faces: FacesRepository;
@@ -171,6 +188,40 @@ export class Gallery implements GallerySearch, PersonDirectory {
     const report = this.faces.delete(faceId);
     this.matcher.removeFace(faceId);
     return report.found;
+  }
+
+  /**
+   * Makes a person exactly what replication says (replication/replica.ts): the record, the faces
+   * listed in `faceIds` (others are deleted), `newFaces` inserted with this model's templates.
+   * `within` runs in the same transaction (the replica's bookkeeping), so a crash never leaves
+   * a change half applied. Returns how many faces were removed: the caller then scrubs the WAL.
+   */
+  importPerson(person: ImportedPerson, faceIds: readonly string[], newFaces: readonly ImportedFace[], within: () => void): { facesRemoved: number } {
+    const keep = new Set(faceIds);
+    const facesRemoved = this.db.transaction(() => {
+      const { id, displayName, externalId, active } = person;
+      if (this.people.get(id)) this.people.update(id, { displayName, externalId, active });
+      else this.people.create({ id, displayName, externalId, active });
+      let removed = 0;
+      for (const face of this.faces.listByPerson(id)) {
+        if (!keep.has(face.id)) removed += this.faces.delete(face.id).found ? 1 : 0;
+      }
+      for (const face of newFaces) {
+        if (this.faces.get(face.id)) continue;
+        this.faces.insert({ id: face.id, personId: id, alignedCropPng: face.alignedCropPng, sourceSha256: face.sourceSha256, quality: face.quality });
+        if (face.embedding) this.templates.upsert({ faceId: face.id, modelId: this.analyzer.modelId, embedding: face.embedding });
+      }
+      within();
+      return removed;
+    })();
+    this.matcher.removePerson(person.id);
+    if (person.active) {
+      for (const face of this.faces.listByPerson(person.id)) {
+        const template = this.templates.get(face.id, this.analyzer.modelId);
+        if (template) this.matcher.add({ faceId: face.id, personId: person.id, embedding: template.embedding });
+      }
+    }
+    return { facesRemoved };
   }
 
   /** Forgets a person: faces, crops and templates go in one transaction; the matcher at once. */

@@ -28,6 +28,7 @@ import { readTlsMaterial } from './mqtt/tls-material.js';
 import { createRequestDispatcher } from './requests/index.js';
 import { LastDecisions } from './requests/last-decision.js';
 import { summarizeStatus } from './requests/status.js';
+import { startReplication, type ReplicationService } from './replication.js';
 
 export const DATABASE_FILE = 'maskgate.db';
 
@@ -99,6 +100,7 @@ export class Appliance {
   private reembed: ReembedJob | null = null;
   private workers: CameraWorker[] = [];
   private sinkInstance: DecisionSink | null = null;
+  private replicationService: ReplicationService | null = null;
   private stopping: Promise<void> | null = null;
   private startedAt = Date.now();
   private readonly lastDecisions = new LastDecisions();
@@ -151,6 +153,11 @@ export class Appliance {
     return this.reembed;
   }
 
+  /** Replication with the other appliances of the site, when this one is an authority or a replica. */
+  get replication(): ReplicationService | null {
+    return this.replicationService;
+  }
+
   /** The metrics server's URL, when it runs. */
   get metricsUrl(): string | null {
     return this.metricsServer?.url ?? null;
@@ -159,6 +166,8 @@ export class Appliance {
   async start(): Promise<void> {
     const { mqtt } = this.config;
     const tls = mqtt.tls ? readTlsMaterial(mqtt.tls) : undefined;
+    // First: unreadable key files stop the start before anything else runs.
+    this.replicationService = startReplication(this.config, this.core, this.logger);
     this.startedAt = Date.now();
     if (mqtt.url === null) this.broker = await startEmbeddedBroker(mqtt.embeddedHost, mqtt.embeddedPort, this.logger);
     const outbox = new OutboxRepository(this.core.db, { maxRows: mqtt.outboxMaxMessages });
@@ -229,7 +238,7 @@ export class Appliance {
    * change needs one (cameras, models, MQTT, data directory).
    */
   applyConfig(next: Config): string[] {
-    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics'] as const).filter(
+    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics', 'replication'] as const).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
     this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
@@ -320,6 +329,8 @@ export class Appliance {
     await this.reembed?.stop();
     // Cameras first, so their last tracks are decided and published before MQTT goes.
     await Promise.all(this.workers.map((w) => w.stop()));
+    // Before the core closes: a change being applied needs the embedder and the database.
+    await this.replicationService?.stop();
     await this.publisher?.stop();
     await this.requestServer?.stop();
     await this.connection?.stop();

@@ -22,3 +22,5 @@ export { ApiKeysRepository, hashApiKey, API_KEY_PREFIX, API_KEY_ROLES, LAST_USED
 export type { ApiKeyRole, ApiKeyRecord, CreatedApiKey } from './api-keys-repository.js';
 export { OutboxRepository } from './outbox-repository.js';
 export type { MqttQos, NewOutboxMessage, OutboxMessage, EnqueueResult, OutboxOptions } from './outbox-repository.js';
+export { ReplicationRepository } from './replication-repository.js';
+export type { PendingChange, AppliedRevision, ReplicaAck, ReplicaRecord, ErasureStatus } from './replication-repository.js';
