@@ -148,7 +148,9 @@ export class TestSite {
     const analyzer = { modelId, dimension: 16 } as unknown as FaceAnalyzer;
     const gallery = new Gallery(db, analyzer, () => 0.99, log.logger);
     const transport = new MemoryTransport(this.broker);
-    this.closers.push(() => db.close());
+    this.closers.push(() => {
+      db.close();
+    });
     return { id, db, dbPath, gallery, transport, log };
   }
 

@@ -42,7 +42,11 @@ describe('openDatabase', () => {
       .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['api_keys', 'decisions', 'faces', 'outbox', 'people', 'schema_migrations', 'templates']);
+    expect(tables).toEqual([
+      'api_keys', 'decisions', 'faces', 'outbox', 'people',
+      'replication_acks', 'replication_applied', 'replication_outgoing', 'replication_replicas',
+      'schema_migrations', 'templates',
+    ]);
     expect(currentSchemaVersion(db)).toBe(latestVersion(MIGRATIONS));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
