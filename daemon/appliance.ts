@@ -315,6 +315,7 @@ export class Appliance {
         config: this.config.api,
         logger: this.logger,
         reembed,
+        ...(this.replicationService?.authority ? { replication: this.replicationService.authority.repository } : {}),
       });
       this.logger.info({ url: this.api.url }, 'enrolment API listening');
     } catch (err) {

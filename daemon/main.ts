@@ -9,6 +9,7 @@ import { enrolCommand } from './commands/enrol.js';
 import { evalCommand } from './commands/eval.js';
 import { pairsCommand } from './commands/make-pairs.js';
 import { peopleCommand } from './commands/people.js';
+import { replicationCommand } from './commands/replication.js';
 import { runCommand } from './commands/run.js';
 import { UsageError, type Command, type CommandIo } from './commands/command.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   enrolCommand,
   peopleCommand,
   apikeyCommand,
+  replicationCommand,
   embedCommand,
   evalCommand,
   calibrateCommand,

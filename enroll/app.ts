@@ -25,6 +25,8 @@ import { DEFAULT_MAX_PHOTOS_PER_UPLOAD, facesRoutes } from './routes/faces.js';
 import { healthRoutes } from './routes/health.js';
 import { peopleRoutes } from './routes/people.js';
 import { reembedRoutes } from './routes/reembed.js';
+import { replicationRoutes } from './routes/replication.js';
+import type { ReplicationRepository } from '../store/replication-repository.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface EnrolmentApiDeps {
@@ -36,6 +38,8 @@ export interface EnrolmentApiDeps {
   readonly logger: Logger;
   /** The appliance's re-embedding job; a new, idle one over gallery and embedder when absent. */
   readonly reembed?: ReembedJob;
+  /** On a replication authority: erasure confirmations and replicas (GET /replication/...). */
+  readonly replication?: ReplicationRepository;
   /** Most photos in one multipart upload. */
   readonly maxPhotosPerUpload?: number;
 }
@@ -134,6 +138,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     });
     await protectedScope.register(decisionsRoutes, { decisions: gallery.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
+    if (deps.replication) await protectedScope.register(replicationRoutes, { replication: deps.replication });
   });
 
   app.addHook('onReady', async () => {

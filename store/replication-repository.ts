@@ -40,8 +40,8 @@ export interface ErasureStatus {
   readonly personId: string;
   readonly revision: number;
   readonly deletedAt: number;
-  readonly confirmed: readonly { replicaId: string; erased: boolean; at: number }[];
-  readonly pending: readonly string[];
+  readonly confirmed: { replicaId: string; erased: boolean; at: number }[];
+  readonly pending: string[];
   /** True once every known replica confirmed and the retained tombstone was removed from the broker. */
   readonly tombstoneCleared: boolean;
 }
