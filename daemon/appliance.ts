@@ -29,6 +29,9 @@ import { createRequestDispatcher } from './requests/index.js';
 import { LastDecisions } from './requests/last-decision.js';
 import { summarizeStatus } from './requests/status.js';
 import { startReplication, type ReplicationService } from './replication.js';
+import { announceToHomeAssistant, discoveryMessages } from './mqtt/home-assistant.js';
+import { readFileSync } from 'node:fs';
+import { PACKAGE_ROOT } from '../firmware-config/package-root.js';
 
 export const DATABASE_FILE = 'maskgate.db';
 
@@ -201,6 +204,7 @@ export class Appliance {
     this.publisher.onDelivered((message, at) => this.metrics.recordDelivery(message, at));
     this.publisher.start();
     this.requestServer.start();
+    if (this.config.homeAssistant.enabled) this.announceToHomeAssistant(connection);
     connection.start();
     const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
     sink.onDecision((message) => {
@@ -238,7 +242,7 @@ export class Appliance {
    * change needs one (cameras, models, MQTT, data directory).
    */
   applyConfig(next: Config): string[] {
-    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics', 'replication'] as const).filter(
+    const restartNeeded = (['model', 'mqtt', 'cameras', 'dataDir', 'applianceId', 'quality', 'api', 'metrics', 'replication', 'homeAssistant'] as const).filter(
       (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
     this.config = { ...this.config, matching: next.matching, doors: next.doors, logLevel: next.logLevel };
@@ -273,6 +277,18 @@ export class Appliance {
   /** True when a camera gets frames but none finished analysis for `stallMs` (the watchdog stops feeding). */
   isStalled(now: number, stallMs: number): boolean {
     return this.workers.some((w) => w.isStalled(now, stallMs));
+  }
+
+  private announceToHomeAssistant(connection: MqttConnection): void {
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const messages = discoveryMessages(this.topics, {
+      discoveryPrefix: this.config.homeAssistant.discoveryPrefix,
+      applianceId: this.config.applianceId,
+      softwareVersion: version,
+      cameras: this.config.cameras,
+      grantTtlMs: (doorId) => doorMatching(this.config.matching, this.door(doorId)).grantTtlMs,
+    });
+    announceToHomeAssistant(connection, messages, this.logger);
   }
 
   private door(doorId: string): Config['doors'][number] | undefined {

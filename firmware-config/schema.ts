@@ -225,6 +225,14 @@ export const ApiConfigSchema = Type.Object(
   { ...Strict, title: 'Enrolment API', default: {} },
 );
 
+export const HomeAssistantConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ title: 'Announce doors and cameras with Home Assistant MQTT discovery (retained configs)', default: false }),
+    discoveryPrefix: Type.String({ title: 'Home Assistant discovery prefix', minLength: 1, maxLength: 100, pattern: '^[^#+]+$', default: 'homeassistant' }),
+  },
+  { ...Strict, title: 'Home Assistant', default: {} },
+);
+
 // Replication between the appliances of one site (docs/campus.md). Key material lives in files
 // of its own (0600), never in this config, so `config print` and logs cannot show a key.
 export const ReplicationConfigSchema = Type.Object(
@@ -273,6 +281,7 @@ export const ConfigSchema = Type.Object(
     doors: Type.Array(DoorConfigSchema, { title: 'Per-door overrides (doors not listed use the matching defaults)', maxItems: 64, default: [] }),
     metrics: MetricsConfigSchema,
     replication: ReplicationConfigSchema,
+    homeAssistant: HomeAssistantConfigSchema,
   },
   { ...Strict, title: 'maskgate configuration' },
 );
