@@ -139,7 +139,7 @@ export class ReplicationAuthority {
           id: face.id,
           sourceSha256: face.sourceSha256,
           quality: face.quality as unknown as Record<string, unknown>,
-          cropPng: this.faces.getCrop(face.id)!.toString('base64'),
+          cropPng: this.faces.getCrop(face.id)!,
         })),
       };
       return { latest, body };

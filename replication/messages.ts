@@ -18,7 +18,11 @@ export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 export const ChangeKindSchema = Type.Union([Type.Literal('person'), Type.Literal('tombstone')]);
 export type ChangeKind = Static<typeof ChangeKindSchema>;
 
-/** The signed, sealed wire form of one change (JSON). */
+/**
+ * The signed, sealed wire form of one change: this JSON header, a newline, then the raw
+ * AES-256-GCM ciphertext (tag appended). Binary after the header so the crops are not
+ * base64-inflated on the wire (a third more bytes per person).
+ */
 export const ChangeEnvelopeSchema = Type.Object(
   {
     v: Type.Literal(1),
@@ -29,10 +33,9 @@ export const ChangeEnvelopeSchema = Type.Object(
     kind: ChangeKindSchema,
     keyVersion: Type.Integer({ title: 'Site key version that sealed the body', minimum: 1 }),
     nonce: Base64('96-bit AES-GCM nonce', 16),
-    ciphertext: Base64('AES-256-GCM ciphertext of the body, tag appended', MAX_CHANGE_BYTES),
-    signature: Base64("Ed25519 signature by the authority over the header, nonce and ciphertext", 88),
+    signature: Base64("Ed25519 signature by the authority over the header fields, nonce and ciphertext", 88),
   },
-  { additionalProperties: false, title: 'Replicated change of one person' },
+  { additionalProperties: false, title: 'Replicated change of one person (header)' },
 );
 export type ChangeEnvelope = Static<typeof ChangeEnvelopeSchema>;
 export type ChangeHeader = Pick<ChangeEnvelope, 'site' | 'authorityId' | 'personId' | 'revision' | 'kind' | 'keyVersion'>;
@@ -42,13 +45,16 @@ export const ReplicatedFaceSchema = Type.Object(
     id: Id,
     sourceSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     quality: Type.Object({}, { additionalProperties: true, title: 'Quality report at enrolment' }),
-    cropPng: Base64('The aligned 112x112 reference crop (PNG); each appliance embeds it with its own model', 512 * 1024),
+    cropBytes: Type.Integer({ title: 'Length of this face\'s PNG crop in the bytes after the JSON', minimum: 8, maximum: 512 * 1024 }),
   },
   { additionalProperties: false },
 );
-export type ReplicatedFace = Static<typeof ReplicatedFaceSchema>;
 
-/** The sealed body of a `person` change. */
+/**
+ * The sealed body of a `person` change: this JSON, a newline, then the faces' aligned 112x112
+ * reference crops (PNG) back to back, in the order listed. Each appliance embeds them with its
+ * own model.
+ */
 export const PersonBodySchema = Type.Object(
   {
     displayName: Type.String({ minLength: 1, maxLength: 200 }),
@@ -58,7 +64,51 @@ export const PersonBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type PersonBody = Static<typeof PersonBodySchema>;
+type PersonBodyJson = Static<typeof PersonBodySchema>;
+
+/** A person change as the code sees it: the JSON part with each face's crop attached. */
+export interface PersonBody extends Omit<PersonBodyJson, 'faces'> {
+  readonly faces: readonly (Omit<PersonBodyJson['faces'][number], 'cropBytes'> & { readonly cropPng: Buffer })[];
+}
+export type ReplicatedFace = PersonBody['faces'][number];
+
+const NEWLINE = 0x0a;
+
+/** JSON (no raw newlines in JSON.stringify output), a newline, then `tail`. */
+export function frame(json: unknown, tail: readonly Buffer[] = []): Buffer {
+  return Buffer.concat([Buffer.from(JSON.stringify(json)), Buffer.from([NEWLINE]), ...tail]);
+}
+
+/** Splits a framed message at its first newline; null when there is none. */
+export function unframe(bytes: Buffer): { json: Buffer; tail: Buffer } | null {
+  const at = bytes.indexOf(NEWLINE);
+  return at < 0 ? null : { json: bytes.subarray(0, at), tail: bytes.subarray(at + 1) };
+}
+
+export function encodePersonBody(body: PersonBody): Buffer {
+  const json: PersonBodyJson = {
+    displayName: body.displayName,
+    externalId: body.externalId,
+    active: body.active,
+    faces: body.faces.map(({ cropPng, ...face }) => ({ ...face, cropBytes: cropPng.length })),
+  };
+  return frame(json, body.faces.map((f) => f.cropPng));
+}
+
+/** Null when the JSON does not fit the schema or the crop lengths do not add up to the tail. */
+export function decodePersonBody(bytes: Buffer): PersonBody | null {
+  const parts = unframe(bytes);
+  const json = parts && parseAs(PersonBodySchema, parts.json);
+  if (!parts || !json) return null;
+  if (json.faces.reduce((sum, f) => sum + f.cropBytes, 0) !== parts.tail.length) return null;
+  let at = 0;
+  const faces = json.faces.map(({ cropBytes, ...face }) => {
+    const cropPng = Buffer.from(parts.tail.subarray(at, at + cropBytes));
+    at += cropBytes;
+    return { ...face, cropPng };
+  });
+  return { ...json, faces };
+}
 
 /** The sealed body of a `tombstone` change: nothing but the authenticated header. */
 export const TombstoneBodySchema = Type.Object({}, { additionalProperties: false });

@@ -144,7 +144,7 @@ export class ReplicationReplica {
     const result: ImportedFace[] = [];
     for (const face of body.faces) {
       if (gallery.faces.get(face.id)) continue;
-      const crop = Buffer.from(face.cropPng, 'base64');
+      const crop = face.cropPng;
       let embedding: Float32Array | null = null;
       try {
         const [vector] = await embedder.embed([await decodeImage(crop, { maxPixels: MAX_CROP_PIXELS })]);

@@ -1,9 +1,9 @@
 // Sealing and opening the two message kinds. Opening checks, in order of cost: size, shape,
 // site and sender, the authority's signature, then decryption and the body's shape. A refusal
 // says why in a stable code; it never carries plaintext, so it can be logged as it is.
-import { MAX_CHANGE_BYTES, MAX_REPORT_BYTES, ChangeEnvelopeSchema, PersonBodySchema, ReportBodySchema, ReportEnvelopeSchema,
-  TombstoneBodySchema, changeHeaderBytes, parseAs, reportHeaderBytes, type ChangeEnvelope, type ChangeHeader, type ChangeKind,
-  type PersonBody, type ReportBody } from './messages.js';
+import { MAX_CHANGE_BYTES, MAX_REPORT_BYTES, ChangeEnvelopeSchema, ReportBodySchema, ReportEnvelopeSchema, TombstoneBodySchema,
+  changeHeaderBytes, decodePersonBody, encodePersonBody, frame, parseAs, reportHeaderBytes, unframe, type ChangeEnvelope,
+  type ChangeHeader, type ChangeKind, type PersonBody, type ReportBody } from './messages.js';
 import type { AuthoritySigner, AuthorityVerifier } from './authority-signature.js';
 import { SiteKeyError, type SiteKeyring } from './site-keys.js';
 
@@ -34,8 +34,8 @@ function refuse(reason: RefusalReason, detail: string, at?: { personId: string; 
   return { ok: false, reason, detail, ...(at ? { personId: at.personId, revision: at.revision } : {}) };
 }
 
-function signedBytes(envelope: Pick<ChangeEnvelope, 'nonce' | 'ciphertext'>, header: ChangeHeader): Buffer {
-  return Buffer.concat([changeHeaderBytes(header), Buffer.from(`|${envelope.nonce}|${envelope.ciphertext}`)]);
+function signedBytes(header: ChangeHeader, nonce: string, ciphertext: Buffer): Buffer {
+  return Buffer.concat([changeHeaderBytes(header), Buffer.from(`|${nonce}|`), ciphertext]);
 }
 
 export function sealChange(
@@ -45,12 +45,12 @@ export function sealChange(
   body: PersonBody | null,
 ): Buffer {
   const header: ChangeHeader = { ...change, keyVersion: keys.currentVersion };
-  const sealed = keys.seal(Buffer.from(JSON.stringify(body ?? {})), changeHeaderBytes(header));
+  const plaintext = body ? encodePersonBody(body) : Buffer.from('{}');
+  const sealed = keys.seal(plaintext, changeHeaderBytes(header));
   const nonce = sealed.nonce.toString('base64');
-  const ciphertext = sealed.ciphertext.toString('base64');
-  const signature = signer.sign(signedBytes({ nonce, ciphertext }, header)).toString('base64');
-  const envelope: ChangeEnvelope = { v: 1, ...header, nonce, ciphertext, signature };
-  return Buffer.from(JSON.stringify(envelope));
+  const signature = signer.sign(signedBytes(header, nonce, sealed.ciphertext)).toString('base64');
+  const envelope: ChangeEnvelope = { v: 1, ...header, nonce, signature };
+  return frame(envelope, [sealed.ciphertext]);
 }
 
 export function openChange(
@@ -60,22 +60,21 @@ export function openChange(
   payload: Buffer,
 ): OpenedChange | Refusal {
   if (payload.length > MAX_CHANGE_BYTES) return refuse('too_large', `${payload.length} bytes`);
-  const envelope = parseAs(ChangeEnvelopeSchema, payload);
-  if (!envelope) return refuse('malformed', 'not a change envelope');
+  const parts = unframe(payload);
+  const envelope = parts && parseAs(ChangeEnvelopeSchema, parts.json);
+  if (!parts || !envelope) return refuse('malformed', 'not a change envelope');
   const at = { personId: envelope.personId, revision: envelope.revision };
   if (envelope.site !== expected.site) return refuse('wrong_site', `site ${envelope.site}`, at);
   if (envelope.authorityId !== expected.authorityId) return refuse('wrong_authority', `authority ${envelope.authorityId}`, at);
   if (envelope.personId !== expected.personId) return refuse('topic_mismatch', 'person id differs from the topic', at);
-  const { v: _v, nonce, ciphertext, signature, ...header } = envelope;
-  if (!verifier.verify(signedBytes(envelope, header), Buffer.from(signature, 'base64'))) {
+  const { v: _v, nonce, signature, ...header } = envelope;
+  const ciphertext = parts.tail;
+  if (!verifier.verify(signedBytes(header, nonce, ciphertext), Buffer.from(signature, 'base64'))) {
     return refuse('bad_signature', 'not signed by the authority', at);
   }
   let plaintext: Buffer;
   try {
-    plaintext = keys.open(
-      { keyVersion: header.keyVersion, nonce: Buffer.from(nonce, 'base64'), ciphertext: Buffer.from(ciphertext, 'base64') },
-      changeHeaderBytes(header),
-    );
+    plaintext = keys.open({ keyVersion: header.keyVersion, nonce: Buffer.from(nonce, 'base64'), ciphertext }, changeHeaderBytes(header));
   } catch (err) {
     const unknown = err instanceof SiteKeyError && !keys.has(header.keyVersion);
     return refuse(unknown ? 'unknown_key_version' : 'decryption_failed', (err as Error).message, at);
@@ -83,7 +82,7 @@ export function openChange(
   if (header.kind === 'tombstone') {
     return parseAs(TombstoneBodySchema, plaintext) ? { ok: true, header, kind: 'tombstone', body: null } : refuse('malformed_body', 'tombstone', at);
   }
-  const body = parseAs(PersonBodySchema, plaintext);
+  const body = decodePersonBody(plaintext);
   return body ? { ok: true, header, kind: 'person', body } : refuse('malformed_body', 'person', at);
 }
 

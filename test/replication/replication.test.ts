@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthoritySigner } from '../../replication/authority-signature.js';
+import { frame, unframe } from '../../replication/messages.js';
 import { sealChange } from '../../replication/sealing.js';
 import { newSiteKeyFile, SiteKeyring } from '../../replication/site-keys.js';
 import { QUALITY, randomCropPng, settle, TestSite, type Node } from './helpers.js';
@@ -100,8 +101,9 @@ describe('replication between an authority and replicas', () => {
     const genuine = AuthoritySigner.fromKey(site.keyPair.privateKey);
 
     const forged = sealChange(keys, forger, change, body);
-    const envelope = JSON.parse(sealChange(keys, genuine, change, body).toString()) as Record<string, unknown>;
-    const tampered = Buffer.from(JSON.stringify({ ...envelope, revision: 100 }));
+    const envelope = sealChange(keys, genuine, change, body);
+    const { json, tail } = unframe(envelope)!;
+    const tampered = frame({ ...(JSON.parse(json.toString()) as object), revision: 100 }, [tail]);
     const foreign = sealChange(keys, genuine, { ...change, authorityId: 'rogue-1' }, body);
     const wrongSiteKey = sealChange(SiteKeyring.fromObject(newSiteKeyFile()), genuine, change, body);
 
@@ -111,14 +113,14 @@ describe('replication between an authority and replicas', () => {
     expect(await replica.apply({ topic, payload: foreign })).toBe('refused');
     expect(await replica.apply({ topic, payload: wrongSiteKey })).toBe('refused');
     expect(await replica.apply({ topic, payload: Buffer.from('{"v":1}') })).toBe('refused');
-    expect(await replica.apply({ topic: site.topics.person('p-other'), payload: Buffer.from(JSON.stringify(envelope)) })).toBe('refused');
+    expect(await replica.apply({ topic: site.topics.person('p-other'), payload: envelope })).toBe('refused');
 
     expect(door1.gallery.people.count()).toBe(0);
     const refusals = door1.log.lines.filter((l) => l['msg'] === 'replicated change refused').map((l) => l['reason']);
     expect(refusals).toEqual(['bad_signature', 'bad_signature', 'wrong_authority', 'decryption_failed', 'malformed', 'topic_mismatch']);
     expect(door1.log.text()).not.toContain('Mallory');
     // The genuine one is accepted.
-    expect(await replica.apply({ topic, payload: Buffer.from(JSON.stringify(envelope)) })).toBe('applied');
+    expect(await replica.apply({ topic, payload: envelope })).toBe('applied');
     expect(door1.gallery.people.get('p-forged')?.displayName).toBe('Mallory');
   });
 
@@ -230,7 +232,7 @@ describe('replication between an authority and replicas', () => {
     expect(rotatedAuthority.republishAll()).toBe(1);
     await rotatedAuthority.flush();
     const [payload] = site.broker.retained.values();
-    expect(JSON.parse(payload!.toString())).toMatchObject({ keyVersion: 2 });
+    expect(JSON.parse(unframe(payload!)!.json.toString())).toMatchObject({ keyVersion: 2 });
 
     const stale = site.replica(door1, 'hq-1', { current: 1, keys: [site.keyFile.keys[0]!] });
     door1.transport.connect();
