@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
-import { GalleryMatcher, type Match } from '../pipeline/matcher.js';
+import { GalleryMatcher, type GalleryScanner, type Match } from '../pipeline/matcher.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
 import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
@@ -70,12 +70,21 @@ export interface ImportedPerson {
   readonly active: boolean;
 }
 
+/**
+ * From this many templates on, a decision's search runs on the scanner (onnxruntime, off the
+ * event loop): the JavaScript scan blocks the loop about 0.25 ms per 1,000 templates of 512-D
+ * (docs/performance.md), so 10,000 is where it would start to delay MQTT and the API by more
+ * than a couple of milliseconds; below it the scanner's call overhead is not worth it.
+ */
+export const ASYNC_SEARCH_MIN_TEMPLATES = 10_000;
+
 export class Gallery implements GallerySearch, PersonDirectory {
   readonly people: PeopleRepository;
   readonly faces: FacesRepository;
   readonly templates: TemplatesRepository;
   readonly decisions: DecisionsRepository;
   private matcher: GalleryMatcher;
+  private scanner: GalleryScanner | null = null;
 
   constructor(
     private readonly db: Database,
@@ -109,8 +118,20 @@ export class Gallery implements GallerySearch, PersonDirectory {
     return matcher;
   }
 
+  /** Synchronous search (enrolment checks, tools): the JavaScript scan. */
   search(probe: Float32Array, k: number): Match[] {
     return this.matcher.search(probe, k);
+  }
+
+  /** Campus-sized galleries: decisions search with `scanner` (e.g. OnnxGalleryScanner) off the event loop. */
+  useScanner(scanner: GalleryScanner | null): void {
+    this.scanner = scanner;
+  }
+
+  /** The decision path's search: on the scanner once the gallery is large, the same answers either way. */
+  searchForDecision(probe: Float32Array, k: number): Match[] | Promise<Match[]> {
+    if (!this.scanner || this.matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return this.matcher.search(probe, k);
+    return this.matcher.searchBatch([probe], k, this.scanner).then(([matches]) => matches!);
   }
 
   lookup(personId: string): { displayName: string; active: boolean } | undefined {

@@ -9,6 +9,7 @@ import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
+import { OnnxGalleryScanner } from '../pipeline/gallery-scanner.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
@@ -51,10 +52,13 @@ export class Core {
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
+    private readonly scanner: OnnxGalleryScanner,
     logger: Logger,
   ) {
     this.threshold = config.matching.threshold;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
+    // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
+    this.gallery.useScanner(scanner);
   }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
@@ -74,7 +78,8 @@ export class Core {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
-    return new Core(config, db, detector, embedder, analyzer, logger);
+    const scanner = await OnnxGalleryScanner.create({ intraOpThreads: config.model.intraOpThreads, allowSpinning: config.model.allowSpinning });
+    return new Core(config, db, detector, embedder, analyzer, scanner, logger);
   }
 
   setThreshold(threshold: number): void {
@@ -82,6 +87,7 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    await this.scanner.close();
     await this.embedder.close();
     await this.detector.close();
     this.db.close();

@@ -121,7 +121,7 @@ export class CameraWorker {
     this.source.on('state', (change) => {
       const level = change.state === 'reconnecting' ? 'warn' : 'info';
       this.logger[level]({ camera: this.camera.id, state: change.state, attempt: change.attempt, cause: change.cause?.message }, 'camera state');
-      if (change.state === 'stopped' || change.state === 'reconnecting') this.endAllTracks();
+      if (change.state === 'stopped' || change.state === 'reconnecting') void this.endAllTracks();
     });
     this.source.on('error', (err) => this.logger.warn({ camera: this.camera.id, code: err.code, err: err.message }, 'camera error'));
     // Tracks must end even when frames stop arriving (camera gone, nobody in view).
@@ -135,7 +135,7 @@ export class CameraWorker {
     this.source.off('frame', this.handleFrame);
     await this.source.stop();
     await this.busy;
-    this.endAllTracks();
+    await this.endAllTracks();
   }
 
   private readonly handleFrame = (frame: Frame): void => {
@@ -167,30 +167,39 @@ export class CameraWorker {
       faces.map((f) => f.detection.box),
       now,
     );
-    faces.forEach((face, i) => {
+    for (const [i, face] of faces.entries()) {
       if (face.embedding) this.stats.facesUsable++;
       const matchStarted = performance.now();
-      const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now);
+      const decision = await this.decider.observe(update.trackIds[i]!, face.embedding, now);
       if (decision) {
         this.onStage?.('match', (performance.now() - matchStarted) / 1000);
         this.onDecision(decision, this.camera);
       }
-    });
-    for (const ended of update.ended) this.emitEnd(ended.id, now);
+    }
+    await Promise.all(update.ended.map((ended) => this.emitEnd(ended.id, now)));
   }
 
   private expireTracks(now: number): void {
     if (this.busy) return; // the frame in flight will expire them consistently
-    for (const ended of this.tracker.expire(now)) this.emitEnd(ended.id, now);
+    const ended = this.tracker.expire(now);
+    if (ended.length === 0) return;
+    // Held as `busy` so the next frame waits for these decisions, and stop() waits for them.
+    this.busy = Promise.all(ended.map((e) => this.emitEnd(e.id, now))).then(() => undefined).finally(() => {
+      this.busy = null;
+    });
   }
 
-  private endAllTracks(): void {
+  private async endAllTracks(): Promise<void> {
     const now = Date.now();
-    for (const ended of this.tracker.flush()) this.emitEnd(ended.id, now);
+    await Promise.all(this.tracker.flush().map((ended) => this.emitEnd(ended.id, now)));
   }
 
-  private emitEnd(trackId: string, now: number): void {
-    const decision = this.decider.end(trackId, now);
-    if (decision) this.onDecision(decision, this.camera);
+  private async emitEnd(trackId: string, now: number): Promise<void> {
+    try {
+      const decision = await this.decider.end(trackId, now);
+      if (decision) this.onDecision(decision, this.camera);
+    } catch (err) {
+      this.logger.error({ camera: this.camera.id, err: (err as Error).message }, 'track decision failed');
+    }
   }
 }
