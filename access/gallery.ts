@@ -113,7 +113,8 @@ export class Gallery implements GallerySearch, PersonDirectory {
   }
 
   private loadMatcher(): GalleryMatcher {
-    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension);
+    // Shared rows: the decision path's scanner reads them from its worker thread in place.
+    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension, { sharedRows: true });
     this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
     return matcher;
   }

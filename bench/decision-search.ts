@@ -1,13 +1,13 @@
-// The decision path's search at campus scale (docs/campus.md, docs/performance.md): per-probe
-// latency of Gallery.searchForDecision's scan on onnxruntime (GalleryMatcher.searchBatch with
-// one probe, as a door decision issues it) against the synchronous JavaScript scan, the longest
+// The decision path's search at campus scale (docs/campus.md): per-probe latency of
+// Gallery.searchForDecision's scan on onnxruntime in a worker thread (GalleryMatcher.searchBatch
+// with one probe, as a door decision issues it) against the synchronous JavaScript scan, the longest
 // the event loop was blocked meanwhile (monitorEventLoopDelay, 1 ms resolution), and whether the
 // top-1 answer is the exact float32 scan's on every probe.
 //
 //   nice -n 10 node dist/bench/decision-search.js [--sizes 100000,1000000] [--probes 20] [--threads 1,2]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { OnnxGalleryScanner } from '../pipeline/gallery-scanner.js';
+import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
 import { GalleryMatcher } from '../pipeline/matcher.js';
 import { randomGallery, randomProbes } from './sections/gallery-data.js';
 import { summarise } from './stats.js';
@@ -48,17 +48,17 @@ async function main(): Promise<void> {
     options: { sizes: { type: 'string', default: '100000,1000000' }, probes: { type: 'string', default: '20' }, threads: { type: 'string', default: '1,2' } },
   });
   const rows: Row[] = [];
-  const scanners = new Map<number, OnnxGalleryScanner>();
-  for (const threads of values.threads.split(',').map(Number)) scanners.set(threads, await OnnxGalleryScanner.create({ intraOpThreads: threads }));
+  const scanners = new Map<string, WorkerGalleryScanner>();
+  for (const threads of values.threads.split(',').map(Number)) scanners.set(`onnx-worker-${threads}t`, WorkerGalleryScanner.create({ intraOpThreads: threads }));
   for (const templates of values.sizes.split(',').map(Number)) {
-    const matcher = new GalleryMatcher({ modelId: 'bench', dimension: DIMENSION, initialCapacity: templates });
+    const matcher = new GalleryMatcher({ modelId: 'bench', dimension: DIMENSION, initialCapacity: templates, sharedRows: true });
     randomGallery(matcher, templates, templates);
     const probes = randomProbes(DIMENSION, Number(values.probes), 11);
     const exact = probes.map((p) => matcher.search(p, 1)[0]?.personId);
     rows.push({ templates, method: 'js-sync', ...(await measure(probes, (p) => matcher.search(p, 1)[0]?.personId, exact)) });
-    for (const [threads, scanner] of scanners) {
+    for (const [method, scanner] of scanners) {
       const result = await measure(probes, async (p) => (await matcher.searchBatch([p], 1, scanner))[0]![0]?.personId, exact);
-      rows.push({ templates, method: `onnx-${threads}t`, ...result });
+      rows.push({ templates, method, ...result });
     }
     process.stderr.write(`${templates} templates done\n`);
   }

@@ -9,7 +9,7 @@ import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
-import { OnnxGalleryScanner } from '../pipeline/gallery-scanner.js';
+import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
@@ -52,7 +52,7 @@ export class Core {
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
-    private readonly scanner: OnnxGalleryScanner,
+    private readonly scanner: WorkerGalleryScanner,
     logger: Logger,
   ) {
     this.threshold = config.matching.threshold;
@@ -78,7 +78,7 @@ export class Core {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityLimits(config));
-    const scanner = await OnnxGalleryScanner.create({ intraOpThreads: config.model.intraOpThreads, allowSpinning: config.model.allowSpinning });
+    const scanner = WorkerGalleryScanner.create({ intraOpThreads: config.model.intraOpThreads, allowSpinning: config.model.allowSpinning });
     return new Core(config, db, detector, embedder, analyzer, scanner, logger);
   }
 

@@ -1,10 +1,11 @@
-// The decision path's search: a campus-sized gallery is searched on onnxruntime (a promise, off
-// the event loop) with the same answers as the synchronous scan; a small one stays synchronous.
+// The decision path's search: a campus-sized gallery is searched on onnxruntime in a worker
+// thread (a promise; the event loop keeps turning) with the same answers as the synchronous
+// scan; a small one stays synchronous.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASYNC_SEARCH_MIN_TEMPLATES, Gallery } from '../../access/gallery.js';
 import type { FaceAnalyzer } from '../../pipeline/face-analyzer.js';
-import { OnnxGalleryScanner } from '../../pipeline/gallery-scanner.js';
+import { WorkerGalleryScanner } from '../../pipeline/gallery-scan-worker.js';
 import { openDatabase, type Database } from '../../store/database.js';
 import { fakePng, GOOD_QUALITY, randomEmbedding, sha256 } from '../store/helpers.js';
 
@@ -27,10 +28,10 @@ function galleryOf(db: Database, templates: number): Gallery {
 }
 
 describe('Gallery.searchForDecision', () => {
-  let scanner: OnnxGalleryScanner;
+  let scanner: WorkerGalleryScanner;
   let db: Database;
   beforeAll(async () => {
-    scanner = await OnnxGalleryScanner.create();
+    scanner = WorkerGalleryScanner.create();
     db = openDatabase(':memory:');
   });
   afterAll(async () => {
