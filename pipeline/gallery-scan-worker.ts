@@ -63,12 +63,13 @@ export class WorkerGalleryScanner implements GalleryScanner {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if (reply.scores) waiter.resolve(reply.scores);
       else waiter.reject(new Error(`gallery scan failed: ${reply.error ?? 'no result'}`));
     });
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', (code) => this.failAll(new Error(`gallery scan worker exited (${code})`)));
-    worker.unref(); // a scanner alone never keeps the process alive
+    worker.unref(); // an idle scanner never keeps the process alive; a scan in flight does
   }
 
   static create(opts: WorkerGalleryScannerOptions = {}): WorkerGalleryScanner {
@@ -91,6 +92,7 @@ export class WorkerGalleryScanner implements GalleryScanner {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.worker.ref();
       this.worker.postMessage({ id, buffer: shared.buffer, byteOffset: shared.byteOffset, rowCount, dimension, probes: Float32Array.from(probes), probeCount, generation: shared === rows ? generation : undefined });
     });
   }
