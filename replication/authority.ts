@@ -9,6 +9,7 @@ import { FacesRepository } from '../store/faces-repository.js';
 import { PeopleRepository } from '../store/people-repository.js';
 import { ReplicationRepository, type PendingChange } from '../store/replication-repository.js';
 import type { AuthoritySigner } from './authority-signature.js';
+import { CoalescedRun } from './coalesced-run.js';
 import type { PersonBody } from './messages.js';
 import { openReport, sealChange } from './sealing.js';
 import type { SiteKeyring } from './site-keys.js';
@@ -38,12 +39,19 @@ export class ReplicationAuthority {
   private readonly people: PeopleRepository;
   private readonly faces: FacesRepository;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
-  private again = false;
+  private readonly publishing: CoalescedRun;
   private readonly detach: (() => void)[] = [];
 
   constructor(private readonly options: AuthorityOptions) {
     this.journal = new ReplicationRepository(options.db);
+    this.publishing = new CoalescedRun(
+      async () => {
+        await this.publishPending();
+        await this.clearConfirmedTombstones();
+      },
+      (err) => options.logger.warn({ err: err.message }, 'replication publish interrupted; retrying on the next pass'),
+      () => options.transport.connected,
+    );
     this.people = new PeopleRepository(options.db);
     this.faces = new FacesRepository(options.db);
   }
@@ -68,7 +76,7 @@ export class ReplicationAuthority {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const off of this.detach.splice(0)) off();
-    await this.flushing;
+    await this.publishing.idle();
   }
 
   /** After a key rotation: every person is sealed again under the current key version and republished. */
@@ -80,26 +88,7 @@ export class ReplicationAuthority {
 
   /** Publishes what is pending; concurrent calls coalesce into one more pass. Never rejects. */
   flush(): Promise<void> {
-    this.again = true;
-    // Started a tick later: a pass with nothing to do would otherwise finish (and reset
-    // `flushing`) before the assignment, leaving a settled promise in place for good.
-    this.flushing ??= Promise.resolve().then(() => this.flushWhileAsked());
-    return this.flushing;
-  }
-
-  // The flag is checked and `flushing` reset with no await in between: no request is lost.
-  private async flushWhileAsked(): Promise<void> {
-    try {
-      while (this.again && this.options.transport.connected) {
-        this.again = false;
-        await this.publishPending();
-        await this.clearConfirmedTombstones();
-      }
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'replication publish interrupted; retrying on the next pass');
-    } finally {
-      this.flushing = null;
-    }
+    return this.publishing.request();
   }
 
   private async publishPending(): Promise<void> {

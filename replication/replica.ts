@@ -12,6 +12,7 @@ import type { QualityReport } from '../pipeline/types.js';
 import { truncateWal, type Database } from '../store/database.js';
 import { ReplicationRepository } from '../store/replication-repository.js';
 import type { AuthorityVerifier } from './authority-signature.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { MAX_ACKS_PER_REPORT, type PersonBody } from './messages.js';
 import { openChange, sealReport } from './sealing.js';
 import type { SiteKeyring } from './site-keys.js';
@@ -41,13 +42,16 @@ const MAX_CROP_PIXELS = 512 * 512;
 export class ReplicationReplica {
   private readonly ledger: ReplicationRepository;
   private chain: Promise<unknown> = Promise.resolve();
-  private reporting: Promise<void> | null = null;
-  private reportAgain = false;
+  private readonly reporting: CoalescedRun;
   private readonly detach: (() => void)[] = [];
   private readonly listeners = new Set<(outcome: ApplyOutcome, personId: string | null) => void>();
 
   constructor(private readonly options: ReplicaOptions) {
     this.ledger = new ReplicationRepository(options.db);
+    this.reporting = new CoalescedRun(
+      () => this.sendReports(),
+      (err) => options.logger.warn({ err: err.message }, 'replica report not sent; retrying on reconnect'),
+    );
   }
 
   get repository(): ReplicationRepository {
@@ -71,7 +75,7 @@ export class ReplicationReplica {
   async stop(): Promise<void> {
     for (const off of this.detach.splice(0)) off();
     await this.chain;
-    await this.reporting;
+    await this.reporting.idle();
   }
 
   /** Resolves once every message received so far has been handled. */
@@ -159,26 +163,7 @@ export class ReplicationReplica {
 
   /** Sends acknowledgements (and the model and head-count) until none is pending. Never rejects. */
   report(): Promise<void> {
-    this.reportAgain = true;
-    // Started a tick later: a pass with nothing to do would otherwise finish (and reset
-    // `reporting`) before the assignment, leaving a settled promise in place for good.
-    this.reporting ??= Promise.resolve().then(() => this.reportWhileAsked());
-    return this.reporting;
-  }
-
-  // The flag is checked and `reporting` reset with no await in between, so a request made while
-  // the last report was in flight is never lost.
-  private async reportWhileAsked(): Promise<void> {
-    try {
-      while (this.reportAgain) {
-        this.reportAgain = false;
-        await this.sendReports();
-      }
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'replica report not sent; retrying on reconnect');
-    } finally {
-      this.reporting = null;
-    }
+    return this.reporting.request();
   }
 
   private async sendReports(): Promise<void> {
