@@ -72,7 +72,7 @@ export interface ImportedPerson {
 
 /**
  * From this many templates on, a decision's search runs on the scanner (onnxruntime, off the
- * event loop): the JavaScript scan blocks the loop about 0.25 ms per 1,000 templates of 512-D
+ * event loop): the JavaScript scan blocks the loop 0.2-0.4 ms per 1,000 templates of 512-D
  * (docs/performance.md), so 10,000 is where it would start to delay MQTT and the API by more
  * than a couple of milliseconds; below it the scanner's call overhead is not worth it.
  */
