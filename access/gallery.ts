@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
-import { GalleryMatcher, type Match } from '../pipeline/matcher.js';
+import { GalleryMatcher, type GalleryScanner, type Match } from '../pipeline/matcher.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
 import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
@@ -53,12 +53,38 @@ export interface EnrolResult {
   readonly nearestOther: Match | null;
 }
 
+/** A face as replication delivers it: the authority's id and crop, embedded here with this appliance's model. */
+export interface ImportedFace {
+  readonly id: string;
+  readonly alignedCropPng: Uint8Array;
+  readonly sourceSha256: string;
+  readonly quality: FaceRecord['quality'];
+  /** Null when the crop could not be embedded here: the face is kept and re-embedding retries it. */
+  readonly embedding: Float32Array | null;
+}
+
+export interface ImportedPerson {
+  readonly id: string;
+  readonly displayName: string;
+  readonly externalId: string | null;
+  readonly active: boolean;
+}
+
+/**
+ * From this many templates on, a decision's search runs on the scanner (onnxruntime, off the
+ * event loop): the JavaScript scan blocks the loop 0.2-0.4 ms per 1,000 templates of 512-D
+ * (docs/performance.md), so 10,000 is where it would start to delay MQTT and the API by more
+ * than a couple of milliseconds; below it the scanner's call overhead is not worth it.
+ */
+export const ASYNC_SEARCH_MIN_TEMPLATES = 10_000;
+
 export class Gallery implements GallerySearch, PersonDirectory {
   readonly people: PeopleRepository;
   readonly faces: FacesRepository;
   readonly templates: TemplatesRepository;
   readonly decisions: DecisionsRepository;
   private matcher: GalleryMatcher;
+  private scanner: GalleryScanner | null = null;
 
   constructor(
     private readonly db: Database,
@@ -87,13 +113,26 @@ export class Gallery implements GallerySearch, PersonDirectory {
   }
 
   private loadMatcher(): GalleryMatcher {
-    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension);
+    // Shared rows: the decision path's scanner reads them from its worker thread in place.
+    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension, { sharedRows: true });
     this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
     return matcher;
   }
 
+  /** Synchronous search (enrolment checks, tools): the JavaScript scan. */
   search(probe: Float32Array, k: number): Match[] {
     return this.matcher.search(probe, k);
+  }
+
+  /** Campus-sized galleries: decisions search with `scanner` (e.g. OnnxGalleryScanner) off the event loop. */
+  useScanner(scanner: GalleryScanner | null): void {
+    this.scanner = scanner;
+  }
+
+  /** The decision path's search: on the scanner once the gallery is large, the same answers either way. */
+  searchForDecision(probe: Float32Array, k: number): Match[] | Promise<Match[]> {
+    if (!this.scanner || this.matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return this.matcher.search(probe, k);
+    return this.matcher.searchBatch([probe], k, this.scanner).then(([matches]) => matches!);
   }
 
   lookup(personId: string): { displayName: string; active: boolean } | undefined {
@@ -171,6 +210,40 @@ export class Gallery implements GallerySearch, PersonDirectory {
     const report = this.faces.delete(faceId);
     this.matcher.removeFace(faceId);
     return report.found;
+  }
+
+  /**
+   * Makes a person exactly what replication says (replication/replica.ts): the record, the faces
+   * listed in `faceIds` (others are deleted), `newFaces` inserted with this model's templates.
+   * `within` runs in the same transaction (the replica's bookkeeping), so a crash never leaves
+   * a change half applied. Returns how many faces were removed: the caller then scrubs the WAL.
+   */
+  importPerson(person: ImportedPerson, faceIds: readonly string[], newFaces: readonly ImportedFace[], within: () => void): { facesRemoved: number } {
+    const keep = new Set(faceIds);
+    const facesRemoved = this.db.transaction(() => {
+      const { id, displayName, externalId, active } = person;
+      if (this.people.get(id)) this.people.update(id, { displayName, externalId, active });
+      else this.people.create({ id, displayName, externalId, active });
+      let removed = 0;
+      for (const face of this.faces.listByPerson(id)) {
+        if (!keep.has(face.id)) removed += this.faces.delete(face.id).found ? 1 : 0;
+      }
+      for (const face of newFaces) {
+        if (this.faces.get(face.id)) continue;
+        this.faces.insert({ id: face.id, personId: id, alignedCropPng: face.alignedCropPng, sourceSha256: face.sourceSha256, quality: face.quality });
+        if (face.embedding) this.templates.upsert({ faceId: face.id, modelId: this.analyzer.modelId, embedding: face.embedding });
+      }
+      within();
+      return removed;
+    })();
+    this.matcher.removePerson(person.id);
+    if (person.active) {
+      for (const face of this.faces.listByPerson(person.id)) {
+        const template = this.templates.get(face.id, this.analyzer.modelId);
+        if (template) this.matcher.add({ faceId: face.id, personId: person.id, embedding: template.embedding });
+      }
+    }
+    return { facesRemoved };
   }
 
   /** Forgets a person: faces, crops and templates go in one transaction; the matcher at once. */

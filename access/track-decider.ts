@@ -1,7 +1,9 @@
 // Turns the usable faces of one track into one access decision: the embeddings of up to
 // `framesPerDecision` frames are averaged (template fusion, steadier than any single frame)
 // and searched once against the gallery. The same frames' presentation-attack scores are fused
-// and checked first: an attack, or a track PAD could not score, is never granted.
+// and checked first: an attack, or a track PAD could not score, is never granted. The search may be asynchronous
+// (a campus-sized gallery is scanned by onnxruntime off the event loop), so observe and end return
+// promises; a track is marked decided before the search starts, so it is never decided twice.
 import { randomUUID } from 'node:crypto';
 import { l2Normalize } from '../pipeline/embedder.js';
 import type { FaceEvidence } from '../pipeline/face-screen.js';
@@ -9,7 +11,8 @@ import type { DecisionReason, Outcome } from './decision-message.js';
 import { padVerdict, type PadSettings, type PadVerdict } from './pad-fusion.js';
 
 export interface GallerySearch {
-  search(probe: Float32Array, k: number): ReadonlyArray<{ personId: string; score: number }>;
+  /** The `k` best people for a fused probe; may scan off the event loop (a campus-sized gallery). */
+  searchForDecision(probe: Float32Array, k: number): ReadonlyArray<{ personId: string; score: number }> | Promise<ReadonlyArray<{ personId: string; score: number }>>;
 }
 
 export interface PersonDirectory {
@@ -83,7 +86,7 @@ export class TrackDecider {
    * for the door means the track cannot be granted).
    * Returns a decision when the track has gathered enough usable frames (or is due again).
    */
-  observe(trackId: string, embedding: Float32Array | null, now: number, evidence: FaceEvidence = NO_EVIDENCE): TrackDecision | null {
+  async observe(trackId: string, embedding: Float32Array | null, now: number, evidence: FaceEvidence = NO_EVIDENCE): Promise<TrackDecision | null> {
     let track = this.tracks.get(trackId);
     if (!track) {
       track = { firstSeenAt: now, sum: null, usable: 0, seen: 0, decidedAt: null, evidence: [] };
@@ -112,7 +115,7 @@ export class TrackDecider {
    * The track left the scene. An undecided track is decided on what it has; a track that never
    * yielded a usable face over `framesPerDecision` frames is reported as a failure to acquire.
    */
-  end(trackId: string, now: number): TrackDecision | null {
+  async end(trackId: string, now: number): Promise<TrackDecision | null> {
     const track = this.tracks.get(trackId);
     this.tracks.delete(trackId);
     if (!track || track.decidedAt !== null) return null;
@@ -123,10 +126,10 @@ export class TrackDecider {
     return null; // a flicker, not a visit
   }
 
-  private decide(trackId: string, track: PendingTrack, now: number): TrackDecision {
+  private async decide(trackId: string, track: PendingTrack, now: number): Promise<TrackDecision> {
     const probe = l2Normalize(Float32Array.from(track.sum!));
-    const [best] = this.gallery.search(probe, 1);
     track.decidedAt = now;
+    const [best] = await this.gallery.searchForDecision(probe, 1);
     const pad = this.settings.pad?.enabled ? padVerdict(track.evidence.flatMap((e) => (e.padScore === null ? [] : [e.padScore])), this.settings.pad) : null;
     if (pad && (pad.attack || pad.score === null)) {
       // An attack names whom it matched (the audit shows who was impersonated) but never grants;

@@ -12,6 +12,7 @@ import { OnnxPadScorer } from '../pipeline/pad-model.js';
 import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
 import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
+import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityProfiles } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
@@ -40,6 +41,10 @@ import type { RecentErrors } from './recent-errors.js';
 import { ThresholdConsole } from './threshold-console.js';
 import { updateConfigFile } from '../firmware-config/load.js';
 import type { CalibrationRecord } from '../firmware-config/schema.js';
+import { startReplication, type ReplicationService } from './replication.js';
+import { announceToHomeAssistant, discoveryMessages } from './mqtt/home-assistant.js';
+import { readFileSync } from 'node:fs';
+import { PACKAGE_ROOT } from '../firmware-config/package-root.js';
 
 export const DATABASE_FILE = 'maskgate.db';
 /** How long a failed start-up waits for a broker connection in progress, to leave `offline` behind. */
@@ -70,12 +75,15 @@ export class Core {
     readonly analyzer: FaceAnalyzer,
     readonly pad: OnnxPadScorer,
     readonly maskClassifier: OnnxMaskClassifier,
+    private readonly scanner: WorkerGalleryScanner,
     logger: Logger,
   ) {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.threshold = config.matching.threshold;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
     this.access = new SitePolicy(db);
+    // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
+    this.gallery.useScanner(scanner);
   }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
@@ -97,7 +105,8 @@ export class Core {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));
-    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, logger);
+    const scanner = WorkerGalleryScanner.create({ intraOpThreads: config.model.intraOpThreads, allowSpinning: config.model.allowSpinning });
+    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger);
   }
 
   setThreshold(threshold: number): void {
@@ -105,6 +114,7 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    await this.scanner.close();
     await this.embedder.close();
     await this.pad.close();
     await this.maskClassifier.close();
@@ -135,6 +145,7 @@ export class Appliance {
   private reembed: ReembedJob | null = null;
   private workers: CameraWorker[] = [];
   private sinkInstance: DecisionSink | null = null;
+  private replicationService: ReplicationService | null = null;
   private stopping: Promise<void> | null = null;
   private startedAt = Date.now();
   private readonly lastDecisions = new LastDecisions();
@@ -187,6 +198,11 @@ export class Appliance {
     return this.reembed;
   }
 
+  /** Replication with the other appliances of the site, when this one is an authority or a replica. */
+  get replication(): ReplicationService | null {
+    return this.replicationService;
+  }
+
   /** The metrics server's URL, when it runs. */
   get metricsUrl(): string | null {
     return this.metricsServer?.url ?? null;
@@ -210,6 +226,8 @@ export class Appliance {
   private async startAll(): Promise<void> {
     const { mqtt } = this.config;
     const tls = mqtt.tls ? readTlsMaterial(mqtt.tls) : undefined;
+    // First: unreadable key files stop the start before anything else runs.
+    this.replicationService = startReplication(this.config, this.core, this.logger);
     this.startedAt = Date.now();
     // Cameras are built first: a camera the capture layer refuses fails start-up before anything opens.
     this.workers = this.createWorkers();
@@ -258,6 +276,7 @@ export class Appliance {
     this.publisher.start();
     this.requestServer.start();
     this.cameraStatus.start();
+    if (this.config.homeAssistant.enabled) this.announceToHomeAssistant(connection);
     connection.start();
     this.bindMetrics(outbox);
     if (this.config.metrics.enabled) {
@@ -383,6 +402,18 @@ export class Appliance {
     return [...new Set([...this.config.cameras.map((c) => c.doorId), ...this.config.doors.map((d) => d.id)])].sort();
   }
 
+  private announceToHomeAssistant(connection: MqttConnection): void {
+    const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const messages = discoveryMessages(this.topics, {
+      discoveryPrefix: this.config.homeAssistant.discoveryPrefix,
+      applianceId: this.config.applianceId,
+      softwareVersion: version,
+      cameras: this.config.cameras,
+      grantTtlMs: (doorId) => doorMatching(this.config.matching, this.door(doorId)).grantTtlMs,
+    });
+    announceToHomeAssistant(connection, messages, this.logger);
+  }
+
   private door(doorId: string): Config['doors'][number] | undefined {
     return this.config.doors.find((d) => d.id === doorId);
   }
@@ -414,6 +445,7 @@ export class Appliance {
       config: this.config.api,
       logger: this.logger,
       reembed,
+      ...(this.replicationService?.authority ? { replication: this.replicationService.authority.repository } : {}),
       cameras: () => this.workers.map((w) => w.health),
       access: { site: this.core.access, doorIds: () => this.doorIds() },
       console: {
@@ -438,6 +470,8 @@ export class Appliance {
     // Cameras first, so their last tracks are decided and published before MQTT goes.
     await Promise.all(this.workers.map((w) => w.stop()));
     await this.cameraStatus?.stop();
+    // Before the core closes: a change being applied needs the embedder and the database.
+    await this.replicationService?.stop();
     await this.publisher?.stop();
     await this.requestServer?.stop();
     await this.connection?.stop();

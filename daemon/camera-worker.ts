@@ -195,7 +195,7 @@ export class CameraWorker {
     await this.source.stop();
     this.source.off('state', this.handleState);
     await this.busy;
-    this.endAllTracks();
+    await this.endAllTracks();
   }
 
   /**
@@ -211,7 +211,7 @@ export class CameraWorker {
     const fields = { camera: this.camera.id, door: this.camera.doorId, state: change.state, previous: change.previous, attempt: change.attempt, delayMs: change.delayMs, cause: change.cause?.code };
     if (changed) this.logger.warn(fields, `camera ${this.camera.id} ${change.previous} -> ${change.state}`);
     else this.logger.debug(fields, `camera ${this.camera.id} still ${change.state}`);
-    if (change.state === 'stopped' || change.state === 'reconnecting') this.endAllTracks();
+    if (change.state === 'stopped' || change.state === 'reconnecting') void this.endAllTracks();
     this.onHealth?.(this.health);
   };
 
@@ -245,16 +245,16 @@ export class CameraWorker {
       faces.map((f) => f.detection.box),
       now,
     );
-    faces.forEach((face, i) => {
+    for (const [i, face] of faces.entries()) {
       if (face.embedding) this.stats.facesUsable++;
       const matchStarted = performance.now();
-      const decision = this.decider.observe(update.trackIds[i]!, face.embedding, now, evidence.get(face));
+      const decision = await this.decider.observe(update.trackIds[i]!, face.embedding, now, evidence.get(face));
       if (decision) {
         this.onStage?.('match', (performance.now() - matchStarted) / 1000);
         this.onDecision(decision, this.camera);
       }
-    });
-    for (const ended of update.ended) this.emitEnd(ended.id, now);
+    }
+    await Promise.all(update.ended.map((ended) => this.emitEnd(ended.id, now)));
   }
 
   /** PAD score and mask flag of every face that will count towards a decision (those with an embedding). */
@@ -267,16 +267,25 @@ export class CameraWorker {
 
   private expireTracks(now: number): void {
     if (this.busy) return; // the frame in flight will expire them consistently
-    for (const ended of this.tracker.expire(now)) this.emitEnd(ended.id, now);
+    const ended = this.tracker.expire(now);
+    if (ended.length === 0) return;
+    // Held as `busy` so the next frame waits for these decisions, and stop() waits for them.
+    this.busy = Promise.all(ended.map((e) => this.emitEnd(e.id, now))).then(() => undefined).finally(() => {
+      this.busy = null;
+    });
   }
 
-  private endAllTracks(): void {
+  private async endAllTracks(): Promise<void> {
     const now = Date.now();
-    for (const ended of this.tracker.flush()) this.emitEnd(ended.id, now);
+    await Promise.all(this.tracker.flush().map((ended) => this.emitEnd(ended.id, now)));
   }
 
-  private emitEnd(trackId: string, now: number): void {
-    const decision = this.decider.end(trackId, now);
-    if (decision) this.onDecision(decision, this.camera);
+  private async emitEnd(trackId: string, now: number): Promise<void> {
+    try {
+      const decision = await this.decider.end(trackId, now);
+      if (decision) this.onDecision(decision, this.camera);
+    } catch (err) {
+      this.logger.error({ camera: this.camera.id, err: (err as Error).message }, 'track decision failed');
+    }
   }
 }

@@ -14,6 +14,7 @@ import { evalCommand } from './commands/eval.js';
 import { pairsCommand } from './commands/make-pairs.js';
 import { modelsCommand } from './commands/models.js';
 import { peopleCommand } from './commands/people.js';
+import { replicationCommand } from './commands/replication.js';
 import { runCommand } from './commands/run.js';
 import { UsageError, type Command, type CommandIo } from './commands/command.js';
 
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   enrolCommand,
   peopleCommand,
   apikeyCommand,
+  replicationCommand,
   embedCommand,
   evalCommand,
   calibrateCommand,

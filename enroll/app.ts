@@ -36,6 +36,8 @@ import { peopleRoutes } from './routes/people.js';
 import { reembedRoutes } from './routes/reembed.js';
 import { accessPolicyRoutes } from './routes/access-policy.js';
 import type { AccessRoutesOptions } from './routes/access-references.js';
+import { replicationRoutes } from './routes/replication.js';
+import type { ReplicationRepository } from '../store/replication-repository.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface EnrolmentApiDeps {
@@ -47,6 +49,8 @@ export interface EnrolmentApiDeps {
   readonly logger: Logger;
   /** The appliance's re-embedding job; a new, idle one over gallery and embedder when absent. */
   readonly reembed?: ReembedJob;
+  /** On a replication authority: erasure confirmations and replicas (GET /replication/...). */
+  readonly replication?: ReplicationRepository;
   /** Most photos in one multipart upload. */
   readonly maxPhotosPerUpload?: number;
   /** The appliance's cameras, for /readyz. */
@@ -176,6 +180,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
     if (services?.decisions) await protectedScope.register(liveRoutes, { feed: services.decisions });
     if (services?.health) await protectedScope.register(statusRoutes, { health: services.health });
     if (services?.thresholds) await protectedScope.register(thresholdRoutes, { thresholds: services.thresholds });
+    if (deps.replication) await protectedScope.register(replicationRoutes, { replication: deps.replication });
   });
 
   app.addHook('onReady', async () => {

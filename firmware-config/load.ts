@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { cameraCaptureProblem } from './camera-capture.js';
 import { PACKAGE_ROOT } from './package-root.js';
-import { ConfigSchema, type Config, type MqttTlsConfig } from './schema.js';
+import { ConfigSchema, type Config, type MqttTlsConfig, type ReplicationConfig } from './schema.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -63,6 +63,20 @@ function crossFieldProblems(config: Config): string[] {
   if (config.mqtt.tls && !/^(mqtts|wss):\/\//i.test(config.mqtt.url ?? '')) {
     problems.push('/mqtt/tls: TLS options need an mqtts:// (or wss://) mqtt.url');
   }
+  problems.push(...replicationProblems(config));
+  return problems;
+}
+
+function replicationProblems(config: Config): string[] {
+  const { role, siteKeysFile, signingKeyFile, authorityPublicKeyFile, authorityId } = config.replication;
+  if (role === 'standalone') return [];
+  const problems: string[] = [];
+  if (config.mqtt.url === null) problems.push(`/replication: a ${role} needs the site broker (mqtt.url), not the embedded one`);
+  if (!siteKeysFile) problems.push(`/replication/siteKeysFile: required for a ${role}`);
+  if (role === 'authority' && !signingKeyFile) problems.push('/replication/signingKeyFile: required for the authority');
+  if (role === 'replica' && !authorityPublicKeyFile) problems.push('/replication/authorityPublicKeyFile: required for a replica');
+  if (role === 'replica' && !authorityId) problems.push('/replication/authorityId: required for a replica');
+  if (role === 'replica' && authorityId === config.applianceId) problems.push('/replication/authorityId: a replica cannot be its own authority');
   return problems;
 }
 
@@ -110,6 +124,17 @@ function resolvePaths(config: Config, baseDir: string): Config {
     model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder), pad: model(config.model.pad), maskClassifier: model(config.model.maskClassifier) },
     cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: resolveTlsPaths(config.mqtt.tls, abs) } : config.mqtt,
+    replication: resolveReplicationPaths(config.replication, abs),
+  };
+}
+
+function resolveReplicationPaths(replication: ReplicationConfig, abs: (p: string) => string): ReplicationConfig {
+  const { siteKeysFile, signingKeyFile, authorityPublicKeyFile } = replication;
+  return {
+    ...replication,
+    ...(siteKeysFile !== undefined ? { siteKeysFile: abs(siteKeysFile) } : {}),
+    ...(signingKeyFile !== undefined ? { signingKeyFile: abs(signingKeyFile) } : {}),
+    ...(authorityPublicKeyFile !== undefined ? { authorityPublicKeyFile: abs(authorityPublicKeyFile) } : {}),
   };
 }
 

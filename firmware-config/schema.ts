@@ -341,6 +341,45 @@ export const ApiConfigSchema = Type.Object(
   { ...Strict, ...RequiresRestart, title: 'Enrolment API', default: {} },
 );
 
+export const HomeAssistantConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ title: 'Announce doors and cameras with Home Assistant MQTT discovery (retained configs)', default: false }),
+    discoveryPrefix: Type.String({ title: 'Home Assistant discovery prefix', minLength: 1, maxLength: 100, pattern: '^[^#+]+$', default: 'homeassistant' }),
+  },
+  { ...Strict, ...RequiresRestart, title: 'Home Assistant', default: {} },
+);
+
+// Replication between the appliances of one site (docs/campus.md). Key material lives in files
+// of its own (0600), never in this config, so `config print` and logs cannot show a key.
+export const ReplicationConfigSchema = Type.Object(
+  {
+    role: Type.Union([Type.Literal('standalone'), Type.Literal('authority'), Type.Literal('replica')], {
+      title: 'standalone: own gallery only; authority: the site enrolment point, publishes changes; replica: applies them',
+      default: 'standalone',
+    }),
+    siteId: Type.String({ title: 'Site id (topic segment); the same on every appliance of the site', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'site' }),
+    authorityId: Type.Optional(
+      Type.String({ title: "Replica: the authority's applianceId (changes from anyone else are refused)", pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    ),
+    siteKeysFile: Type.Optional(Type.String({ title: 'Site key ring (JSON, AES-256-GCM keys by version; `maskgate replication keygen`)', minLength: 1, maxLength: 1000 })),
+    signingKeyFile: Type.Optional(Type.String({ title: "Authority: its Ed25519 private key (PEM)", minLength: 1, maxLength: 1000 })),
+    authorityPublicKeyFile: Type.Optional(Type.String({ title: "Replica: the authority's Ed25519 public key (PEM)", minLength: 1, maxLength: 1000 })),
+    replicas: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), {
+      title: 'Authority: the replicas expected to confirm each erasure (others count once they report)',
+      maxItems: 256,
+      uniqueItems: true,
+      default: [],
+    }),
+    sessionExpirySeconds: Type.Integer({
+      title: 'How long the broker queues changes for an appliance that is away (MQTT 5 session expiry)',
+      minimum: 3600,
+      maximum: 90 * 24 * 3600,
+      default: 14 * 24 * 3600,
+    }),
+  },
+  { ...Strict, ...RequiresRestart, title: 'Replication between appliances', default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     applianceId: Type.String({ title: 'Appliance id (topic segment)', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'maskgate-1', ...RequiresRestart }),
@@ -359,6 +398,8 @@ export const ConfigSchema = Type.Object(
     capture: CaptureTimingConfigSchema,
     doors: Type.Array(DoorConfigSchema, { title: 'Per-door overrides (doors not listed use the matching defaults)', maxItems: 64, default: [] }),
     metrics: MetricsConfigSchema,
+    replication: ReplicationConfigSchema,
+    homeAssistant: HomeAssistantConfigSchema,
   },
   { ...Strict, title: 'maskgate configuration' },
 );
@@ -377,3 +418,4 @@ export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;
 export type PadConfig = Static<typeof PadConfigSchema>;
 export type PadCalibrationRecord = Static<typeof PadCalibrationRecordSchema>;
 export type ApiConfig = Static<typeof ApiConfigSchema>;
+export type ReplicationConfig = Static<typeof ReplicationConfigSchema>;

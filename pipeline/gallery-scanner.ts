@@ -1,8 +1,10 @@
 // GalleryScanner on onnxruntime: one MatMul of the gallery rows by the probes, run by ORT's
 // MLAS kernels (AVX2/AVX-512/NEON). A brute-force scan in JavaScript is bound by scalar
 // multiply-adds (about 6 GB/s of templates here); MLAS reads the rows at close to memory
-// bandwidth, and runs on ORT's threads, off the event loop. The rows are handed over without a
-// copy (the tensor wraps the matcher's Float32Array).
+// bandwidth. The rows are handed over without a copy (the tensor wraps the matcher's
+// Float32Array). Note: onnxruntime-node (1.30) runs a session on the calling thread — `run` is a
+// blocking call deferred by setImmediate — so this scanner holds the event loop while it scans;
+// the decision path uses WorkerGalleryScanner (gallery-scan-worker.ts), which does not.
 import * as ort from 'onnxruntime-node';
 import { SerialQueue } from './execution-providers.js';
 import type { GalleryScanner } from './matcher.js';
@@ -11,7 +13,7 @@ import type { GalleryScanner } from './matcher.js';
  * MatMul(rows [n, d], probes [d, k]) -> scores [n, k], every dimension symbolic; 181 bytes of
  * ONNX built with onnx.helper by bench/models/make_gallery_scan.py (run it to regenerate).
  */
-const GALLERY_SCAN_ONNX_BASE64 =
+export const GALLERY_SCAN_ONNX_BASE64 =
   'CAcSCG1hc2tnYXRlOqABCh4KBHJvd3MKBnByb2JlcxIGc2NvcmVzIgZNYXRNdWwSDGdhbGxlcnlfc2NhblojCgRyb3dzEhsKGQgBEhUKBhIEcm93cwoLEglkaW1lbnNpb25aJwoGcHJvYmVzEh0KGwgBEhcKCxIJZGltZW5zaW9uCggSBnByb2Jlc2IiCgZzY29yZXMSGAoWCAESEgoGEgRyb3dzCggSBnByb2Jlc0IECgAQDQ==';
 
 export interface OnnxGalleryScannerOptions {

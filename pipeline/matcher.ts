@@ -29,7 +29,11 @@ export interface Match {
  * `rows` must only be read during the call; it is the matcher's live storage, not a copy.
  */
 export interface GalleryScanner {
-  scan(rows: Float32Array, rowCount: number, dimension: number, probes: Float32Array, probeCount: number): Promise<Float32Array>;
+  /**
+   * `generation` names this exact content of `rows` (it changes whenever a row does), so a
+   * scanner that keeps its own copy of the rows (WorkerGalleryScanner) knows when to refresh it.
+   */
+  scan(rows: Float32Array, rowCount: number, dimension: number, probes: Float32Array, probeCount: number, generation?: string): Promise<Float32Array>;
 }
 
 /** Anything that can list a model's gallery, e.g. the store's TemplatesRepository. */
@@ -43,6 +47,8 @@ export interface GalleryMatcherOptions {
   readonly dimension: number;
   /** Rows to reserve up front; the gallery grows geometrically beyond it. */
   readonly initialCapacity?: number;
+  /** Keep the rows in a SharedArrayBuffer, readable by a worker thread (WorkerGalleryScanner) without a copy. */
+  readonly sharedRows?: boolean;
 }
 
 export type MatcherErrorCode =
@@ -64,6 +70,13 @@ export class MatcherError extends Error {
 
 const MIN_CAPACITY = 16;
 
+let nextRowsId = 1;
+
+/** Shared rows are readable from a worker thread in place (a million 512-D templates are 2 GB). */
+function floats(length: number, shared: boolean): Float32Array {
+  return shared ? new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT)) : new Float32Array(length);
+}
+
 /**
  * The rows of one gallery plus the person bookkeeping. Separate from GalleryMatcher so that
  * replaceAll can build a complete new gallery and swap it in only once every entry validated.
@@ -73,6 +86,8 @@ class GalleryRows {
   count = 0;
   /** Bumped by every in-place change, so that an asynchronous scan can tell it raced one. */
   version = 0;
+  /** Unique per GalleryRows: with `version`, names the rows' content (GalleryScanner generation). */
+  readonly id = nextRowsId++;
   vectors: Float32Array;
   /** Row -> person slot. */
   rowSlots: Int32Array;
@@ -87,9 +102,10 @@ class GalleryRows {
   constructor(
     readonly dimension: number,
     capacity: number,
+    readonly shared = false,
   ) {
     this.capacity = Math.max(MIN_CAPACITY, capacity);
-    this.vectors = new Float32Array(this.capacity * dimension);
+    this.vectors = floats(this.capacity * dimension, shared);
     this.rowSlots = new Int32Array(this.capacity);
   }
 
@@ -153,7 +169,7 @@ class GalleryRows {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const vectors = new Float32Array(capacity * this.dimension);
+    const vectors = floats(capacity * this.dimension, this.shared);
     vectors.set(this.vectors.subarray(0, this.count * this.dimension));
     const rowSlots = new Int32Array(capacity);
     rowSlots.set(this.rowSlots.subarray(0, this.count));
@@ -165,6 +181,7 @@ class GalleryRows {
 
 export class GalleryMatcher {
   readonly modelId: string;
+  private readonly sharedRows: boolean;
   readonly dimension: number;
   private rows: GalleryRows;
   // Scratch buffers reused by every search, grown only when the gallery or k outgrows them.
@@ -181,13 +198,14 @@ export class GalleryMatcher {
     }
     this.modelId = options.modelId;
     this.dimension = options.dimension;
-    this.rows = new GalleryRows(options.dimension, options.initialCapacity ?? MIN_CAPACITY);
+    this.sharedRows = options.sharedRows ?? false;
+    this.rows = new GalleryRows(options.dimension, options.initialCapacity ?? MIN_CAPACITY, this.sharedRows);
     this.probe = new Float32Array(options.dimension);
   }
 
   /** Builds a matcher holding every active template of `modelId` from `source`. */
-  static loadFrom(source: TemplateSource, modelId: string, dimension: number): GalleryMatcher {
-    const matcher = new GalleryMatcher({ modelId, dimension });
+  static loadFrom(source: TemplateSource, modelId: string, dimension: number, options: { sharedRows?: boolean } = {}): GalleryMatcher {
+    const matcher = new GalleryMatcher({ modelId, dimension, ...options });
     matcher.replaceAll(source.loadAll(modelId));
     return matcher;
   }
@@ -241,7 +259,7 @@ export class GalleryMatcher {
    */
   replaceAll(entries: Iterable<GalleryEntry>): void {
     const hint = Array.isArray(entries) ? entries.length : MIN_CAPACITY;
-    const next = new GalleryRows(this.dimension, hint);
+    const next = new GalleryRows(this.dimension, hint, this.sharedRows);
     for (const entry of entries) next.add(entry);
     this.rows = next;
   }
@@ -288,7 +306,7 @@ export class GalleryMatcher {
     if (m === 0 || rows.count === 0) return probes.map(() => []);
     const version = rows.version;
     const count = rows.count;
-    const scores = await scanner.scan(rows.vectors.subarray(0, count * dim), count, dim, columns, m);
+    const scores = await scanner.scan(rows.vectors.subarray(0, count * dim), count, dim, columns, m, `${rows.id}:${version}`);
     if (this.rows !== rows || rows.version !== version) return probes.map((probe) => this.search(probe, k));
     if (scores.length !== count * m) {
       throw new MatcherError('MATCHER_INVALID_ARGUMENT', `scanner returned ${scores.length} scores for ${count} rows x ${m} probes`);

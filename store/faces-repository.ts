@@ -18,6 +18,8 @@ export interface FaceRecord {
 }
 
 export interface NewFace {
+  /** Set only by replication, which keeps the authority's id; otherwise a random UUID. */
+  readonly id?: string;
   readonly personId: string;
   /** PNG-encoded 112x112 aligned crop. */
   readonly alignedCropPng: Uint8Array;
@@ -100,7 +102,7 @@ export class FacesRepository {
   insert(face: NewFace): FaceRecord {
     const crop = validCrop(face.alignedCropPng);
     const row: FaceRow = {
-      id: randomUUID(),
+      id: face.id ?? randomUUID(),
       person_id: face.personId,
       crop_sha256: createHash('sha256').update(crop).digest('hex'),
       source_sha256: validSha256(face.sourceSha256),

@@ -36,3 +36,5 @@ export { PersonAccessRepository } from './person-access-repository.js';
 export type { ValidityRecord, DoorGrantRules } from './person-access-repository.js';
 export { PinsRepository } from './pins-repository.js';
 export type { PinRecord } from './pins-repository.js';
+export { ReplicationRepository } from './replication-repository.js';
+export type { PendingChange, AppliedRevision, ReplicaAck, ReplicaRecord, ErasureStatus } from './replication-repository.js';

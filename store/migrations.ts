@@ -183,4 +183,71 @@ const accessPolicy: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, accessPolicy];
+// Replication between appliances (replication/, docs/campus.md). Triggers on people and faces
+// record every change to a person, whichever path made it (API, CLI, another process on the
+// same file), as a per-person monotonic revision: the authority publishes what is newer than
+// what it last published. Deleting a person leaves a tombstone row (an opaque id and a number,
+// no name, no biometric data) so replicas can be told, and confirmations can be counted.
+const replication: Migration = {
+  version: 3,
+  name: 'replication',
+  up: (db) => {
+    const now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+    const bump = (personId: string, tombstone: string) => `
+        INSERT INTO replication_outgoing (person_id, revision, tombstone, changed_at)
+        VALUES (${personId}, 1, ${tombstone}, ${now})
+        ON CONFLICT (person_id) DO UPDATE SET revision = revision + 1, tombstone = ${tombstone === '0' ? 'tombstone' : tombstone},
+                                              tombstone_cleared = 0, changed_at = ${now};`;
+    db.exec(`
+      CREATE TABLE replication_outgoing (
+        person_id          TEXT    PRIMARY KEY NOT NULL,
+        revision           INTEGER NOT NULL CHECK (revision > 0),
+        tombstone          INTEGER NOT NULL DEFAULT 0 CHECK (tombstone IN (0, 1)),
+        published_revision INTEGER NOT NULL DEFAULT 0,
+        tombstone_cleared  INTEGER NOT NULL DEFAULT 0 CHECK (tombstone_cleared IN (0, 1)),
+        changed_at         INTEGER NOT NULL
+      );
+      CREATE INDEX replication_outgoing_unpublished ON replication_outgoing (person_id) WHERE revision > published_revision;
+      CREATE INDEX replication_outgoing_tombstones ON replication_outgoing (changed_at) WHERE tombstone = 1;
+
+      CREATE TABLE replication_applied (
+        person_id    TEXT    PRIMARY KEY NOT NULL,
+        authority_id TEXT    NOT NULL,
+        revision     INTEGER NOT NULL CHECK (revision > 0),
+        tombstone    INTEGER NOT NULL CHECK (tombstone IN (0, 1)),
+        acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1)),
+        applied_at   INTEGER NOT NULL
+      );
+      CREATE INDEX replication_applied_unacknowledged ON replication_applied (person_id) WHERE acknowledged = 0;
+
+      CREATE TABLE replication_replicas (
+        replica_id    TEXT    PRIMARY KEY NOT NULL,
+        model_id      TEXT,
+        people        INTEGER,
+        -- NULL until the replica first reports (a replica named in the config but never heard from).
+        first_seen_at INTEGER,
+        last_seen_at  INTEGER
+      );
+
+      CREATE TABLE replication_acks (
+        person_id  TEXT    NOT NULL,
+        replica_id TEXT    NOT NULL,
+        revision   INTEGER NOT NULL,
+        tombstone  INTEGER NOT NULL CHECK (tombstone IN (0, 1)),
+        erased     INTEGER NOT NULL CHECK (erased IN (0, 1)),
+        acked_at   INTEGER NOT NULL,
+        PRIMARY KEY (person_id, replica_id)
+      );
+
+      CREATE TRIGGER replication_person_inserted AFTER INSERT ON people BEGIN ${bump('NEW.id', '0')} END;
+      CREATE TRIGGER replication_person_updated AFTER UPDATE ON people BEGIN ${bump('NEW.id', '0')} END;
+      CREATE TRIGGER replication_person_deleted AFTER DELETE ON people BEGIN ${bump('OLD.id', '1')} END;
+      CREATE TRIGGER replication_face_inserted AFTER INSERT ON faces BEGIN ${bump('NEW.person_id', '0')} END;
+      CREATE TRIGGER replication_face_deleted AFTER DELETE ON faces BEGIN ${bump('OLD.person_id', '0')} END;
+
+      INSERT INTO replication_outgoing (person_id, revision, changed_at) SELECT id, 1, ${now} FROM people;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, accessPolicy, replication];

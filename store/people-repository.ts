@@ -15,6 +15,8 @@ export interface PersonRecord {
 }
 
 export interface NewPerson {
+  /** Set only by replication, which keeps the authority's id; otherwise a random UUID. */
+  readonly id?: string;
   readonly displayName: string;
   /** An id from another system (badge number, HR id); unique when present. */
   readonly externalId?: string | null;
@@ -123,7 +125,7 @@ export class PeopleRepository {
   create(person: NewPerson): PersonRecord {
     const at = this.now();
     const row: PersonRow = {
-      id: randomUUID(),
+      id: person.id ?? randomUUID(),
       external_id: validExternalId(person.externalId ?? null),
       display_name: validDisplayName(person.displayName),
       active: person.active === false ? 0 : 1,

@@ -8,7 +8,7 @@ const unit = (...v: number[]) => {
 
 // A two-person gallery in 3-D: alice along x, bob along y.
 const gallery = {
-  search(probe: Float32Array) {
+  searchForDecision(probe: Float32Array) {
     return [
       { personId: 'alice', score: probe[0]! },
       { personId: 'bob', score: probe[1]! },
@@ -22,41 +22,57 @@ const people = {
 const settings: DecisionSettings = { threshold: 0.8, targetFmr: 0.001, framesPerDecision: 3, redecideAfterMs: 10_000, grantTtlMs: 5000 };
 
 describe('TrackDecider', () => {
-  it('decides once per track after enough usable frames, fusing their embeddings', () => {
+  it('decides once per track after enough usable frames, fusing their embeddings', async () => {
     const decider = new TrackDecider(gallery, people, settings);
-    expect(decider.observe('t1', unit(1, 0.3, 0), 0)).toBeNull();
-    expect(decider.observe('t1', null, 100)).toBeNull(); // quality failure does not count
-    expect(decider.observe('t1', unit(1, -0.3, 0), 200)).toBeNull();
-    const decision = decider.observe('t1', unit(1, 0, 0.1), 300);
+    expect(await decider.observe('t1', unit(1, 0.3, 0), 0)).toBeNull();
+    expect(await decider.observe('t1', null, 100)).toBeNull(); // quality failure does not count
+    expect(await decider.observe('t1', unit(1, -0.3, 0), 200)).toBeNull();
+    const decision = await decider.observe('t1', unit(1, 0, 0.1), 300);
     expect(decision).toMatchObject({ outcome: 'grant', reason: 'match', personId: 'alice', personName: 'Alice', framesUsed: 3 });
     // The fused probe cancels the +-0.3 components: closer to alice than any single frame.
     expect(decision!.score).toBeGreaterThan(unit(1, 0.3, 0)[0]!);
     expect(decision!.expiresAt - decision!.decidedAt).toBe(5000);
-    expect(decider.observe('t1', unit(1, 0, 0), 400)).toBeNull();
-    expect(decider.end('t1', 500)).toBeNull();
+    expect(await decider.observe('t1', unit(1, 0, 0), 400)).toBeNull();
+    expect(await decider.end('t1', 500)).toBeNull();
   });
 
-  it('denies a face that matches nobody above the threshold, and an inactive person', () => {
+  it('denies a face that matches nobody above the threshold, and an inactive person', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1 });
-    expect(decider.observe('s', unit(0.5, 0.5, 1), 0)).toMatchObject({ outcome: 'deny', reason: 'no_match', personId: null });
-    expect(decider.observe('b', unit(0, 1, 0), 0)).toMatchObject({ outcome: 'deny', reason: 'inactive_person', personId: 'bob' });
+    expect(await decider.observe('s', unit(0.5, 0.5, 1), 0)).toMatchObject({ outcome: 'deny', reason: 'no_match', personId: null });
+    expect(await decider.observe('b', unit(0, 1, 0), 0)).toMatchObject({ outcome: 'deny', reason: 'inactive_person', personId: 'bob' });
   });
 
-  it('decides an undecided track when it ends, and reports a track with no usable face as unknown', () => {
+  it('decides an undecided track when it ends, and reports a track with no usable face as unknown', async () => {
     const decider = new TrackDecider(gallery, people, settings);
-    decider.observe('short', unit(1, 0, 0), 0);
-    expect(decider.end('short', 100)).toMatchObject({ outcome: 'grant', framesUsed: 1 });
-    for (let i = 0; i < 3; i++) decider.observe('blurry', null, i);
-    expect(decider.end('blurry', 10)).toMatchObject({ outcome: 'unknown', reason: 'no_usable_face', score: null });
-    decider.observe('flicker', null, 0);
-    expect(decider.end('flicker', 10)).toBeNull();
+    await decider.observe('short', unit(1, 0, 0), 0);
+    expect(await decider.end('short', 100)).toMatchObject({ outcome: 'grant', framesUsed: 1 });
+    for (let i = 0; i < 3; i++) await decider.observe('blurry', null, i);
+    expect(await decider.end('blurry', 10)).toMatchObject({ outcome: 'unknown', reason: 'no_usable_face', score: null });
+    await decider.observe('flicker', null, 0);
+    expect(await decider.end('flicker', 10)).toBeNull();
   });
 
-  it('decides again for someone who lingers past redecideAfterMs', () => {
+  it('decides again for someone who lingers past redecideAfterMs', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, redecideAfterMs: 1000 });
-    expect(decider.observe('t', unit(1, 0, 0), 0)).not.toBeNull();
-    expect(decider.observe('t', unit(1, 0, 0), 500)).toBeNull();
-    expect(decider.observe('t', unit(1, 0, 0), 1500)).toMatchObject({ outcome: 'grant' });
+    expect(await decider.observe('t', unit(1, 0, 0), 0)).not.toBeNull();
+    expect(await decider.observe('t', unit(1, 0, 0), 500)).toBeNull();
+    expect(await decider.observe('t', unit(1, 0, 0), 1500)).toMatchObject({ outcome: 'grant' });
+  });
+
+  it('marks a track decided before an asynchronous search resolves, so frames arriving meanwhile never decide it twice', async () => {
+    let release!: () => void;
+    const slow = {
+      searchForDecision: async (probe: Float32Array) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return gallery.searchForDecision(probe);
+      },
+    };
+    const decider = new TrackDecider(slow, people, { ...settings, framesPerDecision: 1 });
+    const first = decider.observe('t', unit(1, 0, 0), 0);
+    expect(await decider.observe('t', unit(1, 0, 0), 10)).toBeNull();
+    expect(await decider.end('t', 20)).toBeNull();
+    release();
+    expect(await first).toMatchObject({ outcome: 'grant', personId: 'alice' });
   });
 });
 
@@ -64,40 +80,40 @@ describe('TrackDecider with presentation-attack detection', () => {
   const pad = { enabled: true, threshold: 0.5 };
   const live = (masked: boolean | null = true) => ({ padScore: 0.1, masked });
 
-  it('grants a live face and reports the fused PAD score and the masked majority', () => {
+  it('grants a live face and reports the fused PAD score and the masked majority', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, pad });
-    decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.2, masked: true });
-    decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.0, masked: false });
-    const decision = decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.1, masked: true });
+    await decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.2, masked: true });
+    await decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.0, masked: false });
+    const decision = await decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.1, masked: true });
     expect(decision).toMatchObject({ outcome: 'grant', reason: 'match', masked: true, pad: { threshold: 0.5, frames: 3, attack: false } });
     expect(decision!.pad!.score).toBeCloseTo(0.1, 9);
   });
 
-  it('denies an attack on an enrolled face as presentation_attack, naming whom it matched', () => {
+  it('denies an attack on an enrolled face as presentation_attack, naming whom it matched', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, pad });
-    decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.9, masked: false });
-    decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.3, masked: false });
-    const decision = decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.6, masked: false });
+    await decider.observe('t', unit(1, 0, 0), 0, { padScore: 0.9, masked: false });
+    await decider.observe('t', unit(1, 0, 0), 1, { padScore: 0.3, masked: false });
+    const decision = await decider.observe('t', unit(1, 0, 0), 2, { padScore: 0.6, masked: false });
     expect(decision).toMatchObject({ outcome: 'deny', reason: 'presentation_attack', personId: 'alice', masked: false, pad: { attack: true, frames: 3 } });
   });
 
-  it('never grants a track PAD could not score (model failure or no screening)', () => {
+  it('never grants a track PAD could not score (model failure or no screening)', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad });
-    expect(decider.observe('failed', unit(1, 0, 0), 0, { padScore: null, masked: true })).toMatchObject({
+    expect(await decider.observe('failed', unit(1, 0, 0), 0, { padScore: null, masked: true })).toMatchObject({
       outcome: 'deny',
       reason: 'pad_failed',
       pad: { score: null, frames: 0 },
     });
-    expect(decider.observe('unscreened', unit(1, 0, 0), 0)).toMatchObject({ outcome: 'deny', reason: 'pad_failed', masked: null });
+    expect(await decider.observe('unscreened', unit(1, 0, 0), 0)).toMatchObject({ outcome: 'deny', reason: 'pad_failed', masked: null });
   });
 
-  it('uses only the frames that count: a failed frame among scored ones does not block the grant', () => {
+  it('uses only the frames that count: a failed frame among scored ones does not block the grant', async () => {
     const decider = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 2, pad });
-    decider.observe('t', unit(1, 0, 0), 0, { padScore: null, masked: true });
-    expect(decider.observe('t', unit(1, 0, 0), 1, live())).toMatchObject({ outcome: 'grant', pad: { frames: 1 } });
+    await decider.observe('t', unit(1, 0, 0), 0, { padScore: null, masked: true });
+    expect(await decider.observe('t', unit(1, 0, 0), 1, live())).toMatchObject({ outcome: 'grant', pad: { frames: 1 } });
   });
 
-  it('ignores PAD where the door turns it off, and applies a per-door threshold', () => {
+  it('ignores PAD where the door turns it off, and applies a per-door threshold', async () => {
     const off = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: false, threshold: 0.5 } });
     expect(off.observe('t', unit(1, 0, 0), 0, { padScore: 0.99, masked: false })).toMatchObject({ outcome: 'grant', pad: null });
     const strict = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: true, threshold: 0.05 } });

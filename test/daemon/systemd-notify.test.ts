@@ -214,7 +214,7 @@ describe('the watchdog health rule (CameraWorker.isStalled)', () => {
         return calls === 1 ? new Promise<[]>((r) => (release = () => r([]))) : Promise.resolve([]);
       },
     } as unknown as FaceAnalyzer;
-    const gallery = { search: () => [], lookup: () => undefined };
+    const gallery = { searchForDecision: () => [], lookup: () => undefined };
     const config = parseConfig({ cameras: [{ id: 'cam', url: 'lavfi:testsrc', doorId: 'door' }] });
     const worker = new CameraWorker({
       camera: config.cameras[0]!,

@@ -39,11 +39,12 @@ export class MosquittoProcess {
 }
 
 export class MosquittoBroker extends MosquittoProcess {
-  static async start(port?: number): Promise<MosquittoBroker> {
+  /** `extraConfig` is appended to the config file (a bridge, for instance). */
+  static async start(port?: number, extraConfig = ''): Promise<MosquittoBroker> {
     const chosen = port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'mg-mosquitto-'));
     const configPath = join(dir, 'mosquitto.conf');
-    writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    writeFileSync(configPath, `listener ${chosen} 127.0.0.1\nallow_anonymous true\npersistence false\n${extraConfig}`);
     const broker = new MosquittoBroker(chosen, configPath);
     await broker.resume();
     return broker;

@@ -1,0 +1,62 @@
+// The decision path's search: a campus-sized gallery is searched on onnxruntime in a worker
+// thread (a promise; the event loop keeps turning) with the same answers as the synchronous
+// scan; a small one stays synchronous.
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASYNC_SEARCH_MIN_TEMPLATES, Gallery } from '../../access/gallery.js';
+import type { FaceAnalyzer } from '../../pipeline/face-analyzer.js';
+import { WorkerGalleryScanner } from '../../pipeline/gallery-scan-worker.js';
+import { openDatabase, type Database } from '../../store/database.js';
+import { fakePng, GOOD_QUALITY, randomEmbedding, sha256 } from '../store/helpers.js';
+
+const DIMENSION = 32;
+
+function galleryOf(db: Database, templates: number): Gallery {
+  const gallery = new Gallery(db, { modelId: 'm@1', dimension: DIMENSION } as unknown as FaceAnalyzer, () => 1, pino({ level: 'silent' }));
+  const crop = fakePng(64);
+  db.transaction(() => {
+    for (let i = 0; i < templates; i += 2) {
+      const person = gallery.people.create({ displayName: `P${i}` });
+      for (const n of [i, i + 1]) {
+        const face = gallery.faces.insert({ personId: person.id, alignedCropPng: crop, sourceSha256: sha256(`${n}`), quality: GOOD_QUALITY });
+        gallery.templates.upsert({ faceId: face.id, modelId: 'm@1', embedding: randomEmbedding(DIMENSION) });
+      }
+    }
+  })();
+  gallery.reload();
+  return gallery;
+}
+
+describe('Gallery.searchForDecision', () => {
+  let scanner: WorkerGalleryScanner;
+  let db: Database;
+  beforeAll(async () => {
+    scanner = WorkerGalleryScanner.create();
+    db = openDatabase(':memory:');
+  });
+  afterAll(async () => {
+    await scanner.close();
+    db.close();
+  });
+
+  it('scans a campus-sized gallery on the scanner, with the answers of the synchronous scan', async () => {
+    const gallery = galleryOf(db, ASYNC_SEARCH_MIN_TEMPLATES);
+    gallery.useScanner(scanner);
+    for (let i = 0; i < 5; i++) {
+      const probe = randomEmbedding(DIMENSION);
+      const pending = gallery.searchForDecision(probe, 3);
+      expect(pending).toBeInstanceOf(Promise);
+      const found = await pending;
+      const exact = gallery.search(probe, 3);
+      expect(found.map((m) => m.personId)).toEqual(exact.map((m) => m.personId));
+      found.forEach((m, j) => expect(m.score).toBeCloseTo(exact[j]!.score, 5));
+    }
+  });
+
+  it('keeps a small gallery on the synchronous scan, where the call overhead is not worth it', () => {
+    // Another model id over the same store: no templates for it, a gallery far below the threshold.
+    const small = new Gallery(db, { modelId: 'other@1', dimension: DIMENSION } as unknown as FaceAnalyzer, () => 1, pino({ level: 'silent' }));
+    small.useScanner(scanner);
+    expect(small.searchForDecision(randomEmbedding(DIMENSION), 1)).toEqual([]);
+  });
+});
