@@ -67,7 +67,7 @@ function serverOptions(deps: EnrolmentApiDeps): FastifyServerOptions {
     return503OnClosing: true,
     ...(tls ? { https: { cert: readPem(tls.certFile, 'certFile'), key: readPem(tls.keyFile, 'keyFile') } } : {}),
   };
-  return options as FastifyServerOptions;
+  return options;
 }
 
 /**

@@ -39,7 +39,7 @@ export function parseConfig(raw: unknown): Config {
   }
   const crossProblems = crossFieldProblems(copy);
   if (crossProblems.length) throw new ConfigError('config_invalid', 'Invalid configuration', crossProblems);
-  return copy as Config;
+  return copy;
 }
 
 /** Rules JSON Schema cannot express: ids unique within their list, TLS only with a TLS URL. */

@@ -89,7 +89,7 @@ export function validateSidecar(value: unknown): string[] {
   const o = value as Record<string, unknown>;
   const problems: string[] = [];
   const str = (k: string): void => {
-    if (typeof o[k] !== 'string' || (o[k] as string).length === 0) problems.push(`${k} must be a non-empty string`);
+    if (typeof o[k] !== 'string' || o[k].length === 0) problems.push(`${k} must be a non-empty string`);
   };
   const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
   const triple = (k: string, positive: boolean): void => {

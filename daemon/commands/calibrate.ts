@@ -280,8 +280,8 @@ export const calibrateCommand: Command = {
         templates.length === 0
           ? []
           : values.impostors
-            ? impostorSources(values.impostors).map((path) => ({ label: path, source: path as string | RgbImage }))
-            : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image as string | RgbImage }));
+            ? impostorSources(values.impostors).map((path) => ({ label: path, source: path }))
+            : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image }));
       const sourceName = values.impostors
         ? resolve(values.impostors)
         : items.length > 0 || templates.length === 0

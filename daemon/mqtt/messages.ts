@@ -202,7 +202,7 @@ export const PAYLOAD_SCHEMAS: ReadonlyArray<{ readonly file: string; readonly to
   { file: 'availability.schema.json', topic: 'availability', schema: AvailabilitySchema },
   { file: 'decision.schema.json', topic: 'door/<doorId>/decision and expired', schema: DecisionMessageSchema },
   ...REQUEST_NAMES.flatMap((name) => [
-    { file: `request.${name}.schema.json`, topic: `request/${name}`, schema: REQUESTS[name].request as TSchema },
+    { file: `request.${name}.schema.json`, topic: `request/${name}`, schema: REQUESTS[name].request },
     { file: `response.${name}.schema.json`, topic: `response/${name}`, schema: responseSchema(name, REQUESTS[name].data as TSchema) },
   ]),
 ];

@@ -28,7 +28,7 @@ export interface RequestHandler<S extends TSchema = TSchema> {
 
 /** Keeps the handler's request type precise where it is written, and erases it for the registry. */
 export function defineHandler<S extends TSchema>(handler: RequestHandler<S>): RequestHandler {
-  return handler as unknown as RequestHandler;
+  return handler;
 }
 
 const TRANSACTION_MAX_LENGTH = 128;

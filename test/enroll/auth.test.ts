@@ -15,9 +15,9 @@ interface RouteRef {
 
 /** Every documented route with a concrete URL (path parameters filled with random ids). */
 async function documentedRoutes(api: FastifyInstance): Promise<(RouteRef & { secured: boolean })[]> {
-  const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+  const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json<{
     paths: Record<string, Record<string, { security?: unknown[] }>>;
-  };
+  }>();
   return Object.entries(doc.paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => ({
       method: method.toUpperCase(),

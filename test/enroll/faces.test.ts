@@ -100,7 +100,7 @@ describe('face routes', () => {
     const { payload, headers } = multipart([
       { filename: 'front.jpg', type: 'image/jpeg', bytes: faces[1]! },
       { filename: 'gradient.jpg', type: 'image/jpeg', bytes: noFace },
-      { filename: 'front-again.png', type: 'image/png', bytes: await sharp(faces[1]!).resize({ width: 300 }).png().toBuffer() },
+      { filename: 'front-again.png', type: 'image/png', bytes: await sharp(faces[1]).resize({ width: 300 }).png().toBuffer() },
     ]);
     const response = await api.inject({ method: 'POST', url: `/people/${personId}/faces`, headers: { ...admin, ...headers }, payload });
     expect(response.statusCode).toBe(201);
@@ -213,7 +213,7 @@ describe('face routes', () => {
       const first = await newPerson('Original');
       expect((await api.inject(rawUpload(first, faces[2]!))).statusCode).toBe(201);
       // A re-encoded, smaller copy of the same face: different bytes, same person.
-      const sameFace = await sharp(faces[2]!).resize({ width: 220 }).jpeg({ quality: 80 }).toBuffer();
+      const sameFace = await sharp(faces[2]).resize({ width: 220 }).jpeg({ quality: 80 }).toBuffer();
       const error = await expectRefused(rawUpload(personId, sameFace), 409, 'duplicate_person');
       expect(error.details).toMatchObject({ matchedPersonId: first });
       const forced = await api.inject(rawUpload(personId, sameFace, 'image/jpeg', '?force=true'));

@@ -46,7 +46,7 @@ describe('OpenAPI document and docs', () => {
       }
     });
     await fresh.ready();
-    const freshDoc = (await fresh.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDoc;
+    const freshDoc = (await fresh.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDoc>();
     await fresh.close();
     const documented = Object.entries(freshDoc.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
@@ -135,7 +135,7 @@ describe('GET /decisions', () => {
   const ids = async (query: string) => {
     const response = await api.inject({ method: 'GET', url: `/decisions${query}`, headers: bearer(t.reader) });
     expect(response.statusCode).toBe(200);
-    const body = response.json() as { items: { id: string }[]; total: number };
+    const body = response.json<{ items: { id: string }[]; total: number }>();
     return { ids: body.items.map((d) => d.id), total: body.total };
   };
 
