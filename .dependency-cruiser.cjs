@@ -32,6 +32,15 @@ module.exports = {
       to: { path: anyOf(ROOMS.filter((r) => r !== room && !MAY_IMPORT[room].includes(r))) },
     })),
     {
+      name: 'arithmetic-without-runtime',
+      severity: 'error',
+      comment:
+        'Vector maths, calibration and the track decider are plain arithmetic: they may not load ' +
+        'onnxruntime-node (a native runtime), directly or through another module.',
+      from: { path: '^(pipeline/vector|field-tools/calibration|access/track-decider)[.]ts$' },
+      to: { path: 'onnxruntime-node', reachable: true },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       comment: 'Modules may not import each other in a circle, directly or through others.',

@@ -2,7 +2,7 @@
 // `framesPerDecision` frames are averaged (template fusion, steadier than any single frame)
 // and searched once against the gallery.
 import { randomUUID } from 'node:crypto';
-import { l2Normalize } from '../pipeline/embedder.js';
+import { l2Normalize } from '../pipeline/vector.js';
 import type { DecisionReason, Outcome } from './decision-message.js';
 
 export interface GallerySearch {

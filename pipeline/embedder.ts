@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
 import { assertRgbImage } from './image.js';
 import type { RgbImage } from './types.js';
+import { l2Normalize } from './vector.js';
 
 export interface Embedder {
   /** Identifies the model (and so the embedding space) templates were made with. */
@@ -39,17 +40,6 @@ export interface EmbedderSidecar {
 export class EmbedderInputError extends Error {
   override readonly name = 'EmbedderInputError';
   readonly code = 'face_size_mismatch';
-}
-
-/** Scales `v` to unit length in place and returns it; an all-zero vector is left as is. */
-export function l2Normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  if (sum > 0) {
-    const k = 1 / Math.sqrt(sum);
-    for (let i = 0; i < v.length; i++) v[i]! *= k;
-  }
-  return v;
 }
 
 export function sidecarPathFor(modelPath: string): string {

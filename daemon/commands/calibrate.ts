@@ -15,7 +15,6 @@ import {
   fpirFromFmr,
   galleryComparisons,
   normalizedRows,
-  dot,
   probeComparisons,
   type CalibrationMethod,
   type CalibrationResult,
@@ -26,6 +25,7 @@ import { FTA_SCORE } from '../../field-tools/metrics.js';
 import { parsePairsCsv, resolvePairs } from '../../field-tools/pairs.js';
 import type { CalibrationRecord } from '../../firmware-config/schema.js';
 import { readImageFile } from '../../pipeline/image.js';
+import { dot } from '../../pipeline/vector.js';
 import type { RgbImage } from '../../pipeline/types.js';
 import type { Core } from '../appliance.js';
 import type { PhotoEmbedder, PhotoJob } from '../../field-tools/photo-embedder.js';

@@ -16,6 +16,7 @@ import { clopperPearsonUpper } from '../../field-tools/calibration.js';
 import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-tools/pairs.js';
 import { rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
+import { dot } from '../../pipeline/vector.js';
 import { UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import {
@@ -94,10 +95,7 @@ export function scorePairs(
   return pairs.map((pair) => {
     const a = embeddingOf(pair, 'img1');
     const b = embeddingOf(pair, 'img2');
-    if (!a || !b) return FTA_SCORE;
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-    return s;
+    return a && b ? dot(a, b) : FTA_SCORE;
   });
 }
 

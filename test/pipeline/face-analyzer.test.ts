@@ -7,6 +7,7 @@ import { type AnalyzedFace, FaceAnalyzer } from '../../pipeline/face-analyzer.js
 import { readImageFile } from '../../pipeline/image.js';
 import { DEFAULT_QUALITY_LIMITS } from '../../pipeline/quality.js';
 import type { RgbImage } from '../../pipeline/types.js';
+import { dot } from '../../pipeline/vector.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const LFW = '/work/shared/datasets/lfw-dev';
@@ -26,12 +27,6 @@ class RecordingEmbedder implements Embedder {
     });
   }
   async close(): Promise<void> {}
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 let detector: BlazeFaceDetector;
