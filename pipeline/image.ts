@@ -23,6 +23,15 @@ export class ImageDecodeError extends Error {
  */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
+/** File name endings of the photo formats readImageFile decodes (sharp/libvips; not BMP). */
+export const IMAGE_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+
+/** Whether a file name looks like a photo readImageFile can read (by its ending, any case). */
+export function isImageFileName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 && IMAGE_FILE_EXTENSIONS.has(name.slice(dot).toLowerCase());
+}
+
 export interface DecodeOptions {
   readonly maxPixels?: number;
 }

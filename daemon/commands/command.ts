@@ -22,3 +22,17 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** Why a field-tool command could not do its work; main.ts prints the message and `[code]`. */
+export type CommandErrorCode = 'impostors_missing' | 'gallery_empty' | 'root_unreadable' | 'pairs_unreadable';
+
+/** An expected failure of a command (a missing input, not a bug): message and code, no stack. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    readonly code: CommandErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -17,7 +17,7 @@ import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-
 import { rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
 import { dot } from '../../pipeline/vector.js';
-import { UsageError, type Command } from './command.js';
+import { CommandError, UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import {
   DEFAULT_BATCH,
@@ -293,7 +293,7 @@ export const evalCommand: Command = {
     try {
       text = readFileSync(pairsFile, 'utf8');
     } catch (err) {
-      throw Object.assign(new Error(`cannot read ${pairsFile}: ${(err as Error).message}`), { code: 'pairs_unreadable' });
+      throw new CommandError('pairs_unreadable', `cannot read ${pairsFile}: ${(err as Error).message}`);
     }
     const pairs = resolvePairs(parsePairsCsv(text), resolve(values.root ?? dirname(pairsFile)));
 

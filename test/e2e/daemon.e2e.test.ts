@@ -3,7 +3,7 @@
 // the audit log. Skipped where the development data set or mosquitto is absent.
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -15,10 +15,9 @@ import { Appliance } from '../../daemon/appliance.js';
 import { writeClip, type Visit } from '../../synthetic/door-clip.js';
 import { DecisionMessageSchema, type DecisionMessage } from '../../access/decision-message.js';
 import { readImageFile } from '../../pipeline/image.js';
+import { LFW, lfwPhoto as photo } from '../helpers/datasets.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
 
-const LFW = resolve(__dirname, '../../../shared/datasets/lfw-dev');
-const photo = (who: string, n: number) => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
 const ENROLLED = 'Jacques_Chirac';
 const STRANGER = 'Hans_Blix';
 

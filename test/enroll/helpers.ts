@@ -3,7 +3,7 @@
 // inputs an attacker or a careless client would send) and row counts to prove "nothing changed".
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { deflateSync } from 'node:zlib';
 import { pino, type Logger } from 'pino';
@@ -17,16 +17,15 @@ import type { Config } from '../../firmware-config/schema.js';
 import { readImageFile } from '../../pipeline/image.js';
 import type { Box, RgbImage } from '../../pipeline/types.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
+import { REPO_ROOT } from '../helpers/datasets.js';
 
-export const REPO = resolve(__dirname, '../..');
-export const LFW = resolve(REPO, '../shared/datasets/lfw-dev');
-export const SAMPLE = (n: number): string => join(REPO, 'demo-assets', `sample${n}.jpg`);
-export const lfwPhoto = (who: string, n: number): string => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
+export { LFW, lfwPhoto, REPO_ROOT as REPO } from '../helpers/datasets.js';
+export const SAMPLE = (n: number): string => join(REPO_ROOT, 'demo-assets', `sample${n}.jpg`);
 
 export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}): Config {
   return parseConfig({
     dataDir,
-    model: { detector: join(REPO, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO, 'models/fr_feature/fr_feature.onnx') },
+    model: { detector: join(REPO_ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO_ROOT, 'models/fr_feature/fr_feature.onnx') },
     ...overrides,
   });
 }

@@ -8,9 +8,9 @@ import { readImageFile } from '../../pipeline/image.js';
 import { DEFAULT_QUALITY_LIMITS } from '../../pipeline/quality.js';
 import type { RgbImage } from '../../pipeline/types.js';
 import { dot } from '../../pipeline/vector.js';
+import { LFW } from '../helpers/datasets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const LFW = '/work/shared/datasets/lfw-dev';
 
 /** Records the batches it is asked to embed; returns a distinct unit vector per face. */
 class RecordingEmbedder implements Embedder {

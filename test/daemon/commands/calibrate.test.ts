@@ -16,11 +16,11 @@ import { loadConfigFile } from '../../../firmware-config/load.js';
 import { readImageFile } from '../../../pipeline/image.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
 import { runWithIo } from '../../helpers/command-io.js';
+import { LFW } from '../../helpers/datasets.js';
 
 const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
 const ROOT = join(import.meta.dirname, '../../..');
-const LFW = join(ROOT, '../shared/datasets/lfw-dev');
 
 function configJson(dataDir: string): Record<string, unknown> {
   return {
