@@ -215,8 +215,10 @@ export class Appliance {
     );
     this.bindMetrics(outbox);
     if (this.config.metrics.enabled) await this.startMetricsServer();
-    // Crops without a template for the configured model (after a model change) are re-embedded
-    // in the background, with or without the API.
+    // Re-embedding is gallery maintenance, not an API feature: after a model change nobody is
+    // recognised until their stored crops have templates for the new model, so it runs whether
+    // or not the API is on (the API only shows progress and starts another run; the log says
+    // when it starts and ends). docs/architecture.md, "Life of an enrolment".
     this.reembed = new ReembedJob({ gallery: this.gallery, embedder: this.core.embedder, logger: this.logger });
     this.reembed.start();
     if (this.config.api.enabled) await this.startApi(this.reembed);
