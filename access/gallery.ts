@@ -1,6 +1,7 @@
 // The enrolled gallery as one service: SQLite is the record, the in-memory matcher the index.
 // Enrolment (CLI, HTTP API, demo), deletion and the camera loop all go through here, so the
-// matcher sees every change at once and no caller can update one without the other.
+// matcher sees every change at once and no caller can update one without the other: the
+// repositories are private, readers get read methods, writers the methods that keep both in step.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
@@ -9,10 +10,15 @@ import { encodePng } from '../pipeline/image.js';
 import { GalleryMatcher, type Match } from '../pipeline/matcher.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
-import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
-import { PeopleRepository, type PersonDeletionReport, type PersonRecord } from '../store/people-repository.js';
-import { TemplatesRepository } from '../store/templates-repository.js';
-import { DecisionsRepository } from '../store/decisions-repository.js';
+import { FacesRepository, type FaceRecord, type FaceRef } from '../store/faces-repository.js';
+import {
+  PeopleRepository,
+  type ListPeopleOptions,
+  type PersonDeletionReport,
+  type PersonRecord,
+  type PersonUpdate,
+} from '../store/people-repository.js';
+import { TemplatesRepository, type GalleryTemplate } from '../store/templates-repository.js';
 import { StoreError } from '../store/errors.js';
 import type { GallerySearch, PersonDirectory } from './track-decider.js';
 
@@ -54,10 +60,9 @@ export interface EnrolResult {
 }
 
 export class Gallery implements GallerySearch, PersonDirectory {
-  readonly people: PeopleRepository;
-  readonly faces: FacesRepository;
-  readonly templates: TemplatesRepository;
-  readonly decisions: DecisionsRepository;
+  private readonly people: PeopleRepository;
+  private readonly faces: FacesRepository;
+  private readonly templates: TemplatesRepository;
   private matcher: GalleryMatcher;
 
   constructor(
@@ -69,7 +74,6 @@ export class Gallery implements GallerySearch, PersonDirectory {
     this.people = new PeopleRepository(db);
     this.faces = new FacesRepository(db);
     this.templates = new TemplatesRepository(db);
-    this.decisions = new DecisionsRepository(db);
     this.matcher = this.loadMatcher();
   }
 
@@ -99,6 +103,55 @@ export class Gallery implements GallerySearch, PersonDirectory {
   lookup(personId: string): { displayName: string; active: boolean } | undefined {
     return this.people.get(personId) ?? undefined;
   }
+
+  // Reads. They go straight to the store; nothing here changes what the matcher holds.
+
+  person(personId: string): PersonRecord | null {
+    return this.people.get(personId);
+  }
+
+  /** A page of people, oldest first; with `text`, those whose name or external id contains it. */
+  listPeople(page: Pick<ListPeopleOptions, 'limit' | 'offset'>, text?: string): PersonRecord[] {
+    return text === undefined ? this.people.list(page) : this.people.search(text, page);
+  }
+
+  countPeople(text?: string): number {
+    return text === undefined ? this.people.count() : this.people.countSearch(text);
+  }
+
+  face(faceId: string): FaceRecord | null {
+    return this.faces.get(faceId);
+  }
+
+  facesOf(personId: string): FaceRecord[] {
+    return this.faces.listByPerson(personId);
+  }
+
+  faceCount(personId: string): number {
+    return this.faces.countByPerson(personId);
+  }
+
+  /** The stored aligned crop (PNG), or null once the face is deleted. */
+  crop(faceId: string): Buffer | null {
+    return this.faces.getCrop(faceId);
+  }
+
+  /** Whether the face has a template for the current model (so it can match). */
+  hasTemplate(faceId: string): boolean {
+    return this.templates.get(faceId, this.analyzer.modelId) !== null;
+  }
+
+  /** Templates of active people for the current model. */
+  currentTemplates(): Iterable<GalleryTemplate> {
+    return this.templates.loadAll(this.analyzer.modelId);
+  }
+
+  /** Faces with no template for the current model (after a model change), for re-embedding. */
+  facesMissingTemplate(): FaceRef[] {
+    return this.faces.listMissingTemplate(this.analyzer.modelId, Number.MAX_SAFE_INTEGER);
+  }
+
+  // Writes: each keeps the store and the matcher in step.
 
   /**
    * Enrols one reference photo: exactly one usable face, not already enrolled for this person,
@@ -151,8 +204,14 @@ export class Gallery implements GallerySearch, PersonDirectory {
     }
   }
 
-  createPerson(displayName: string, externalId: string | null = null): PersonRecord {
-    return this.people.create({ displayName, externalId });
+  /** A new person has no face yet, so the matcher has nothing to learn. */
+  createPerson(displayName: string, externalId: string | null = null, active = true): PersonRecord {
+    return this.people.create({ displayName, externalId, active });
+  }
+
+  /** Name and external id; activation goes through setActive, which the matcher follows. */
+  updatePerson(personId: string, changes: Omit<PersonUpdate, 'active'>): PersonRecord {
+    return this.people.update(personId, { displayName: changes.displayName, externalId: changes.externalId });
   }
 
   /** Activation changes who can match: the matcher follows the store. */
@@ -160,7 +219,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
     const updated = this.people.update(personId, { active });
     this.matcher.removePerson(personId);
     if (active) {
-      for (const t of this.templates.loadAll(this.analyzer.modelId)) {
+      for (const t of this.currentTemplates()) {
         if (t.personId === personId) this.matcher.add(t);
       }
     }

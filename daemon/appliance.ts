@@ -12,6 +12,7 @@ import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityLimits } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
+import { DecisionsRepository } from '../store/decisions-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { CameraWorker, doorMatching } from './camera-worker.js';
@@ -193,7 +194,7 @@ export class Appliance {
     this.publisher.start();
     this.requestServer.start();
     connection.start();
-    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
+    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, new DecisionsRepository(this.core.db), this.publisher, this.logger);
     sink.onDecision((message) => {
       this.lastDecisions.record(message);
       this.metrics.recordDecision(message);
@@ -305,6 +306,7 @@ export class Appliance {
         gallery: this.gallery,
         embedder: this.core.embedder,
         apiKeys: new ApiKeysRepository(this.core.db),
+        decisions: new DecisionsRepository(this.core.db),
         config: this.config.api,
         logger: this.logger,
         reembed,

@@ -16,6 +16,7 @@ import type { Gallery } from '../access/gallery.js';
 import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
+import type { DecisionsRepository } from '../store/decisions-repository.js';
 import { protectRoutes } from './auth.js';
 import { ApiError, toApiError } from './errors.js';
 import { PHOTO_MEDIA_TYPES } from './photo-format.js';
@@ -32,6 +33,8 @@ export interface EnrolmentApiDeps {
   /** The embedder behind the gallery (Core.embedder): readiness and re-embedding. */
   readonly embedder: Embedder;
   readonly apiKeys: ApiKeysRepository;
+  /** The audit log of access decisions (read by GET /decisions). */
+  readonly decisions: DecisionsRepository;
   readonly config: ApiConfig;
   readonly logger: Logger;
   /** The appliance's re-embedding job; a new, idle one over gallery and embedder when absent. */
@@ -132,7 +135,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
       maxImagePixels: config.maxImagePixels,
       maxPhotosPerUpload: deps.maxPhotosPerUpload ?? DEFAULT_MAX_PHOTOS_PER_UPLOAD,
     });
-    await protectedScope.register(decisionsRoutes, { decisions: gallery.decisions });
+    await protectedScope.register(decisionsRoutes, { decisions: deps.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
   });
 

@@ -247,7 +247,7 @@ export const calibrateCommand: Command = {
     const { core, photos } = await openPhotoEmbedder(loaded.config, loaded.logger);
     try {
       const modelId = core.embedder.modelId;
-      const templates: LabelledEmbedding[] = [...core.gallery.templates.loadAll(modelId)];
+      const templates: LabelledEmbedding[] = [...core.gallery.currentTemplates()];
       const people = new Set(templates.map((t) => t.personId)).size;
       const templateVectors = templates.map((t) => t.embedding);
       const fpirN = gallerySizeOption ?? (templates.length > 0 ? templates.length : null);

@@ -17,6 +17,7 @@ import { DecisionMessageSchema, type DecisionMessage } from '../../access/decisi
 import { readImageFile } from '../../pipeline/image.js';
 import { LFW, lfwPhoto as photo } from '../helpers/datasets.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 
 const ENROLLED = 'Jacques_Chirac';
 const STRANGER = 'Hans_Blix';
@@ -94,7 +95,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
   });
 
   it('writes every decision to the audit log with the same event id', () => {
-    const audit = appliance.gallery.decisions.query({ doorId: 'lobby' });
+    const audit = new DecisionsRepository(appliance.core.db).query({ doorId: 'lobby' });
     expect(audit.map((d) => d.id).sort()).toEqual(received.map((m) => m.eventId).sort());
     expect(audit.find((d) => d.outcome === 'deny')?.personId).toBeNull();
   });

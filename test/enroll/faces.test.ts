@@ -112,7 +112,7 @@ describe('face routes', () => {
       ['front-again.png', 'enrolled'],
     ]);
     expect(report.results[1].error.code).toBe('no_face');
-    expect(t.core.gallery.faces.countByPerson(personId)).toBe(2);
+    expect(t.core.gallery.faceCount(personId)).toBe(2);
   });
 
   it('answers with the single error when every photo of a multipart upload fails, and photos_rejected for several', async () => {
@@ -240,7 +240,7 @@ describe('face routes', () => {
     expect(crop.headers['content-type']).toBe('image/png');
     expect(crop.headers['cache-control']).toBe('no-store');
     expect(await sharp(crop.rawPayload).metadata()).toMatchObject({ width: 112, height: 112, format: 'png' });
-    expect(crop.rawPayload.equals(t.core.gallery.faces.getCrop(faceId)!)).toBe(true);
+    expect(crop.rawPayload.equals(t.core.gallery.crop(faceId)!)).toBe(true);
 
     const asReader = await api.inject({ method: 'GET', url, headers: bearer(t.reader) });
     expect(asReader.statusCode).toBe(403);

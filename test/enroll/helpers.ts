@@ -17,6 +17,7 @@ import type { Config } from '../../firmware-config/schema.js';
 import { readImageFile } from '../../pipeline/image.js';
 import type { Box, RgbImage } from '../../pipeline/types.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 import { REPO_ROOT } from '../helpers/datasets.js';
 
 export { LFW, lfwPhoto, REPO_ROOT as REPO } from '../helpers/datasets.js';
@@ -62,6 +63,7 @@ export function buildApi(t: TestCore, overrides: Partial<EnrolmentApiDeps> = {})
     gallery: t.core.gallery,
     embedder: t.core.embedder,
     apiKeys: t.apiKeys,
+    decisions: new DecisionsRepository(t.core.db),
     config: t.core.config.api,
     logger: pino({ level: 'silent' }),
     ...overrides,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CATALOGUE } from '../../enroll/errors.js';
 import { bearer, buildApi, openTestCore, REPO, type TestCore } from './helpers.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 
 const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).status === 0;
 
@@ -125,7 +126,7 @@ describe('GET /decisions', () => {
       { id: 'e3', decidedAt: 3000, doorId: 'lab', outcome: 'grant', personId: 'p1' },
       { id: 'e4', decidedAt: 4000, doorId: 'lab', outcome: 'unknown', personId: null, cameraId: 'cam-2' },
     ] as const;
-    for (const row of rows) t.core.gallery.decisions.insert({ ...base, ...row });
+    for (const row of rows) new DecisionsRepository(t.core.db).insert({ ...base, ...row });
   });
   afterAll(async () => {
     await api?.close();
