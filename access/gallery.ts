@@ -4,6 +4,7 @@
 // repositories are private, readers get read methods, writers the methods that keep both in step.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { CodedError } from '../pipeline/coded-error.js';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
@@ -30,9 +31,9 @@ export type EnrolmentErrorCode =
   | 'duplicate_person'
   | 'duplicate_photo';
 
-export class EnrolmentError extends Error {
+export class EnrolmentError extends CodedError<EnrolmentErrorCode> {
   constructor(
-    readonly code: EnrolmentErrorCode,
+    code: EnrolmentErrorCode,
     message: string,
     readonly details: {
       boxes?: Box[];
@@ -42,8 +43,7 @@ export class EnrolmentError extends Error {
       faceId?: string;
     } = {},
   ) {
-    super(message);
-    this.name = 'EnrolmentError';
+    super(code, message);
   }
 }
 

@@ -62,7 +62,6 @@ export const BENCH_USAGE =
   '[--providers <tensorrt,cuda,cpu>] [--python <interpreter>] [--lfw <dir>]\n' +
   `  sections: ${SECTION_NAMES.join(', ')}`;
 
-/** The checkout the benchmark runs in: the nearest ancestor holding package.json and models/. */
 const ALL_THROUGHPUT_CONFIGS: readonly ThroughputConfig[] = [
   { intraOpThreads: 1, allowSpinning: false },
   { intraOpThreads: 1, allowSpinning: true },

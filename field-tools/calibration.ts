@@ -5,6 +5,7 @@
 // so a stranger is falsely accepted with probability FPIR = 1 - (1 - FMR)^N (independence
 // assumed; about N * FMR while that is small). Both are shown to the technician.
 import { dot, l2Normalize } from '../pipeline/vector.js';
+import { CodedError } from '../pipeline/coded-error.js';
 
 /** Decimal places of a calibrated threshold: readable in a config file; rounding is always up. */
 export const THRESHOLD_DECIMALS = 6;
@@ -134,15 +135,7 @@ export interface CalibrationResult {
   readonly warnings: readonly CalibrationWarning[];
 }
 
-export class CalibrationError extends Error {
-  override readonly name = 'CalibrationError';
-  constructor(
-    readonly code: 'no_impostor_comparisons' | 'invalid_target' | 'invalid_scores',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CalibrationError extends CodedError<'no_impostor_comparisons' | 'invalid_target' | 'invalid_scores'> {}
 
 /** Counts of scores >= t in a descending array. */
 function countAtOrAbove(descending: Float64Array, t: number): number {

@@ -2,19 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from './types.js';
+import { CodedError } from './coded-error.js';
 
 export type ImageDecodeErrorCode = 'image_missing' | 'image_unreadable' | 'image_too_large';
 
-export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
-  constructor(
-    readonly code: ImageDecodeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ImageDecodeError extends CodedError<ImageDecodeErrorCode> {}
 
 /**
  * Largest accepted image, in pixels (width x height). 50 MP admits any current phone photo

@@ -7,6 +7,7 @@
 // probes at once, to a GalleryScanner (e.g. onnxruntime's SIMD matrix product, ~3x faster on
 // large galleries and off the event loop), with identical top-k semantics.
 import { l2Norm } from './vector.js';
+import { CodedError } from './coded-error.js';
 
 export interface GalleryEntry {
   readonly faceId: string;
@@ -53,15 +54,7 @@ export type MatcherErrorCode =
   | 'MATCHER_DUPLICATE_FACE'
   | 'MATCHER_INVALID_ARGUMENT';
 
-export class MatcherError extends Error {
-  readonly code: MatcherErrorCode;
-
-  constructor(code: MatcherErrorCode, message: string) {
-    super(message);
-    this.name = 'MatcherError';
-    this.code = code;
-  }
-}
+export class MatcherError extends CodedError<MatcherErrorCode> {}
 
 const MIN_CAPACITY = 16;
 

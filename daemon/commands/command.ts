@@ -1,5 +1,6 @@
 // The shape of one `maskgate` subcommand. Each lives in its own module; cli.ts only dispatches.
 import type { Readable, Writable } from 'node:stream';
+import { CodedError } from '../../pipeline/coded-error.js';
 
 export interface CommandIo {
   readonly stdin: Readable;
@@ -27,12 +28,4 @@ export class UsageError extends Error {
 export type CommandErrorCode = 'impostors_missing' | 'gallery_empty' | 'root_unreadable' | 'pairs_unreadable';
 
 /** An expected failure of a command (a missing input, not a bug): message and code, no stack. */
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-  constructor(
-    readonly code: CommandErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CommandError extends CodedError<CommandErrorCode> {}
