@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../firmware-config/load.js';
 import { PACKAGE_ROOT } from '../firmware-config/package-root.js';
+import { CodedError } from '../pipeline/coded-error.js';
 import { EXECUTION_PROVIDER_NAMES, type ExecutionProviderName } from '../pipeline/execution-providers.js';
 
 export const SECTION_NAMES = ['appliance', 'decode', 'stages', 'throughput', 'embedders', 'reference', 'gallery'] as const;
@@ -52,9 +53,10 @@ export interface BenchPlan {
   readonly applianceSeconds: number;
 }
 
-export class BenchUsageError extends Error {
-  override readonly name = 'BenchUsageError';
-  readonly code = 'bench_usage';
+export class BenchUsageError extends CodedError<'bench_usage'> {
+  constructor(message: string) {
+    super('bench_usage', message);
+  }
 }
 
 export const BENCH_USAGE =

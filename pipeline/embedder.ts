@@ -6,6 +6,7 @@ import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type Se
 import { assertRgbImage } from './image.js';
 import type { RgbImage } from './types.js';
 import { l2Normalize } from './vector.js';
+import { CodedError } from './coded-error.js';
 
 export interface Embedder {
   /** Identifies the model (and so the embedding space) templates were made with. */
@@ -37,9 +38,10 @@ export interface EmbedderSidecar {
   readonly source: string;
 }
 
-export class EmbedderInputError extends Error {
-  override readonly name = 'EmbedderInputError';
-  readonly code = 'face_size_mismatch';
+export class EmbedderInputError extends CodedError<'face_size_mismatch'> {
+  constructor(message: string) {
+    super('face_size_mismatch', message);
+  }
 }
 
 export function sidecarPathFor(modelPath: string): string {
