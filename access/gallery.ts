@@ -1,18 +1,25 @@
 // The enrolled gallery as one service: SQLite is the record, the in-memory matcher the index.
 // Enrolment (CLI, HTTP API, demo), deletion and the camera loop all go through here, so the
-// matcher sees every change at once and no caller can update one without the other.
+// matcher sees every change at once and no caller can update one without the other: the
+// repositories are private, readers get read methods, writers the methods that keep both in step.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { CodedError } from '../pipeline/coded-error.js';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
 import { GalleryMatcher, type GalleryScanner, type Match } from '../pipeline/matcher.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
-import { FacesRepository, type FaceRecord } from '../store/faces-repository.js';
-import { PeopleRepository, type PersonDeletionReport, type PersonRecord } from '../store/people-repository.js';
-import { TemplatesRepository } from '../store/templates-repository.js';
-import { DecisionsRepository } from '../store/decisions-repository.js';
+import { FacesRepository, type FaceRecord, type FaceRef } from '../store/faces-repository.js';
+import {
+  PeopleRepository,
+  type ListPeopleOptions,
+  type PersonDeletionReport,
+  type PersonRecord,
+  type PersonUpdate,
+} from '../store/people-repository.js';
+import { TemplatesRepository, type GalleryTemplate } from '../store/templates-repository.js';
 import { StoreError } from '../store/errors.js';
 import type { GallerySearch, PersonDirectory } from './track-decider.js';
 
@@ -24,9 +31,9 @@ export type EnrolmentErrorCode =
   | 'duplicate_person'
   | 'duplicate_photo';
 
-export class EnrolmentError extends Error {
+export class EnrolmentError extends CodedError<EnrolmentErrorCode> {
   constructor(
-    readonly code: EnrolmentErrorCode,
+    code: EnrolmentErrorCode,
     message: string,
     readonly details: {
       boxes?: Box[];
@@ -36,8 +43,7 @@ export class EnrolmentError extends Error {
       faceId?: string;
     } = {},
   ) {
-    super(message);
-    this.name = 'EnrolmentError';
+    super(code, message);
   }
 }
 
@@ -79,10 +85,9 @@ export interface ImportedPerson {
 export const ASYNC_SEARCH_MIN_TEMPLATES = 10_000;
 
 export class Gallery implements GallerySearch, PersonDirectory {
-  readonly people: PeopleRepository;
-  readonly faces: FacesRepository;
-  readonly templates: TemplatesRepository;
-  readonly decisions: DecisionsRepository;
+  private readonly people: PeopleRepository;
+  private readonly faces: FacesRepository;
+  private readonly templates: TemplatesRepository;
   private matcher: GalleryMatcher;
   private scanner: GalleryScanner | null = null;
 
@@ -95,7 +100,6 @@ export class Gallery implements GallerySearch, PersonDirectory {
     this.people = new PeopleRepository(db);
     this.faces = new FacesRepository(db);
     this.templates = new TemplatesRepository(db);
-    this.decisions = new DecisionsRepository(db);
     this.matcher = this.loadMatcher();
   }
 
@@ -138,6 +142,55 @@ export class Gallery implements GallerySearch, PersonDirectory {
   lookup(personId: string): { displayName: string; active: boolean } | undefined {
     return this.people.get(personId) ?? undefined;
   }
+
+  // Reads. They go straight to the store; nothing here changes what the matcher holds.
+
+  person(personId: string): PersonRecord | null {
+    return this.people.get(personId);
+  }
+
+  /** A page of people, oldest first; with `text`, those whose name or external id contains it. */
+  listPeople(page: Pick<ListPeopleOptions, 'limit' | 'offset'>, text?: string): PersonRecord[] {
+    return text === undefined ? this.people.list(page) : this.people.search(text, page);
+  }
+
+  countPeople(text?: string): number {
+    return text === undefined ? this.people.count() : this.people.countSearch(text);
+  }
+
+  face(faceId: string): FaceRecord | null {
+    return this.faces.get(faceId);
+  }
+
+  facesOf(personId: string): FaceRecord[] {
+    return this.faces.listByPerson(personId);
+  }
+
+  faceCount(personId: string): number {
+    return this.faces.countByPerson(personId);
+  }
+
+  /** The stored aligned crop (PNG), or null once the face is deleted. */
+  crop(faceId: string): Buffer | null {
+    return this.faces.getCrop(faceId);
+  }
+
+  /** Whether the face has a template for the current model (so it can match). */
+  hasTemplate(faceId: string): boolean {
+    return this.templates.get(faceId, this.analyzer.modelId) !== null;
+  }
+
+  /** Templates of active people for the current model. */
+  currentTemplates(): Iterable<GalleryTemplate> {
+    return this.templates.loadAll(this.analyzer.modelId);
+  }
+
+  /** Faces with no template for the current model (after a model change), for re-embedding. */
+  facesMissingTemplate(): FaceRef[] {
+    return this.faces.listMissingTemplate(this.analyzer.modelId, Number.MAX_SAFE_INTEGER);
+  }
+
+  // Writes: each keeps the store and the matcher in step.
 
   /**
    * Enrols one reference photo: exactly one usable face, not already enrolled for this person,
@@ -190,8 +243,14 @@ export class Gallery implements GallerySearch, PersonDirectory {
     }
   }
 
-  createPerson(displayName: string, externalId: string | null = null): PersonRecord {
-    return this.people.create({ displayName, externalId });
+  /** A new person has no face yet, so the matcher has nothing to learn. */
+  createPerson(displayName: string, externalId: string | null = null, active = true): PersonRecord {
+    return this.people.create({ displayName, externalId, active });
+  }
+
+  /** Name and external id; activation goes through setActive, which the matcher follows. */
+  updatePerson(personId: string, changes: Omit<PersonUpdate, 'active'>): PersonRecord {
+    return this.people.update(personId, { displayName: changes.displayName, externalId: changes.externalId });
   }
 
   /** Activation changes who can match: the matcher follows the store. */
@@ -199,7 +258,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
     const updated = this.people.update(personId, { active });
     this.matcher.removePerson(personId);
     if (active) {
-      for (const t of this.templates.loadAll(this.analyzer.modelId)) {
+      for (const t of this.currentTemplates()) {
         if (t.personId === personId) this.matcher.add(t);
       }
     }

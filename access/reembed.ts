@@ -56,7 +56,7 @@ export class ReembedJob {
 
   /** Faces that still have no template for the current model. */
   pendingCount(): number {
-    return this.options.gallery.faces.listMissingTemplate(this.options.gallery.modelId, Number.MAX_SAFE_INTEGER).length;
+    return this.options.gallery.facesMissingTemplate().length;
   }
 
   /** Starts a run unless one is going; false when one already was. Never rejects. */
@@ -87,12 +87,12 @@ export class ReembedJob {
     const modelId = gallery.modelId;
     // A plain array of ids: embedding is async and writes templates in between, which an open
     // SQLite cursor would block. Ids only, so even a large gallery costs little memory.
-    const pending = gallery.faces.listMissingTemplate(modelId, Number.MAX_SAFE_INTEGER);
+    const pending = gallery.facesMissingTemplate();
     this.state = { total: pending.length, done: 0, failed: 0, startedAt: this.now(), finishedAt: null };
     if (pending.length > 0) logger.info({ modelId, faces: pending.length }, 're-embedding stored crops for the configured model');
     for (const { faceId } of pending) {
       if (this.stopRequested) break;
-      const crop = gallery.faces.getCrop(faceId);
+      const crop = gallery.crop(faceId);
       if (!crop) {
         this.state = { ...this.state, done: this.state.done + 1 };
         continue;

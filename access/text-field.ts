@@ -18,6 +18,7 @@ export type TextResult = { readonly ok: true; readonly value: string } | { reado
  * output and CSV exports, and no name needs them. Bidi overrides are refused for the same reason:
  * they make a name display as something else.
  */
+// eslint-disable-next-line no-control-regex -- finding control characters is this rule's whole purpose
 const FORBIDDEN = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
 /** With the `u` flag a surrogate code unit matches only when it is unpaired (not UTF-16, so not UTF-8). */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;

@@ -5,8 +5,8 @@
 // (a campus-sized gallery is scanned by onnxruntime off the event loop), so observe and end return
 // promises; a track is marked decided before the search starts, so it is never decided twice.
 import { randomUUID } from 'node:crypto';
-import { l2Normalize } from '../pipeline/embedder.js';
-import type { FaceEvidence } from '../pipeline/face-screen.js';
+import { l2Normalize } from '../pipeline/vector.js';
+import type { FaceEvidence } from '../pipeline/types.js';
 import type { DecisionReason, Outcome } from './decision-message.js';
 import { padVerdict, type PadSettings, type PadVerdict } from './pad-fusion.js';
 

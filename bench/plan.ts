@@ -1,10 +1,11 @@
 // What one benchmark run measures and how long it may take: the `--quick` and full presets,
 // command-line overrides, and where the models and data live.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../firmware-config/load.js';
+import { PACKAGE_ROOT } from '../firmware-config/package-root.js';
+import { CodedError } from '../pipeline/coded-error.js';
 import { EXECUTION_PROVIDER_NAMES, type ExecutionProviderName } from '../pipeline/execution-providers.js';
 
 export const SECTION_NAMES = ['appliance', 'decode', 'stages', 'throughput', 'embedders', 'reference', 'gallery'] as const;
@@ -52,26 +53,16 @@ export interface BenchPlan {
   readonly applianceSeconds: number;
 }
 
-export class BenchUsageError extends Error {
-  override readonly name = 'BenchUsageError';
-  readonly code = 'bench_usage';
+export class BenchUsageError extends CodedError<'bench_usage'> {
+  constructor(message: string) {
+    super('bench_usage', message);
+  }
 }
 
 export const BENCH_USAGE =
   'maskgate bench [--quick] [--out <report.json>] [--only <sections>] [--skip <sections>] [--gallery-sizes <n,n,...>] ' +
   '[--providers <tensorrt,cuda,cpu>] [--python <interpreter>] [--lfw <dir>]\n' +
   `  sections: ${SECTION_NAMES.join(', ')}`;
-
-/** The checkout the benchmark runs in: the nearest ancestor holding package.json and models/. */
-export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'models'))) {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
-      if (pkg.name === 'maskgate') return dir;
-    }
-    if (dirname(dir) === dir) throw new Error(`no maskgate checkout above ${from}`);
-  }
-}
 
 const ALL_THROUGHPUT_CONFIGS: readonly ThroughputConfig[] = [
   { intraOpThreads: 1, allowSpinning: false },
@@ -80,7 +71,7 @@ const ALL_THROUGHPUT_CONFIGS: readonly ThroughputConfig[] = [
   { intraOpThreads: 2, allowSpinning: true },
 ];
 
-export function defaultPlan(mode: 'quick' | 'full', repoRoot = findRepoRoot()): BenchPlan {
+export function defaultPlan(mode: 'quick' | 'full', repoRoot = PACKAGE_ROOT): BenchPlan {
   const quick = mode === 'quick';
   // The appliance's default model first: the targets compare it with the reference.
   const defaultModel = resolve(repoRoot, parseConfig({}).model.embedder);
@@ -126,7 +117,7 @@ function sectionList(value: string, option: string): SectionName[] {
 }
 
 /** Turns command-line arguments into a plan. Throws BenchUsageError for bad arguments. */
-export function planFromArgs(args: readonly string[], repoRoot = findRepoRoot()): BenchPlan {
+export function planFromArgs(args: readonly string[], repoRoot = PACKAGE_ROOT): BenchPlan {
   let values;
   try {
     ({ values } = parseArgs({

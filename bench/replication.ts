@@ -9,6 +9,7 @@
 // The replicas here embed with a stand-in (the embedding cost is measured separately, with the
 // shipped model, and reported per crop), so the convergence times are those of the replication
 // path itself: broker, sealing, signatures, SQLite.
+import { FacesRepository } from '../store/faces-repository.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,9 +153,9 @@ async function main(): Promise<void> {
     const hq = appliance(dir, 'hq', broker.url, 14 * 24 * 3600);
     const insert = hq.db.transaction(() => {
       for (let i = 0; i < people; i++) {
-        const person = hq.gallery.people.create({ displayName: `Person ${i}` });
+        const person = hq.gallery.createPerson(`Person ${i}`);
         const crop = crops[i % crops.length]!;
-        hq.gallery.faces.insert({ personId: person.id, alignedCropPng: crop, sourceSha256: createHash('sha256').update(`${i}`).digest('hex'), quality: { ok: true, reasons: [] } as never });
+        new FacesRepository(hq.db).insert({ personId: person.id, alignedCropPng: crop, sourceSha256: createHash('sha256').update(`${i}`).digest('hex'), quality: { ok: true, reasons: [] } as never });
       }
     });
     insert();
@@ -201,13 +202,13 @@ async function main(): Promise<void> {
     const away = replicas[replicas.length - 1]!;
     await away.node.link.stop();
     const deleted = Math.max(1, Math.floor(people / 100));
-    const ids = hq.gallery.people.list({ limit: 1000 }).map((p) => p.id);
+    const ids = hq.gallery.listPeople({ limit: 1000 }).map((p) => p.id);
     hq.db.transaction(() => {
       for (let offset = 0; offset < people; offset += 1000) {
-        for (const p of hq.gallery.people.list({ limit: 1000, offset })) hq.gallery.people.update(p.id, { displayName: `${p.displayName} (moved)` });
+        for (const p of hq.gallery.listPeople({ limit: 1000, offset })) hq.gallery.updatePerson(p.id, { displayName: `${p.displayName} (moved)` });
       }
     })();
-    for (const id of ids.slice(0, deleted)) hq.gallery.people.delete(id);
+    for (const id of ids.slice(0, deleted)) hq.gallery.deletePerson(id);
     wireBytes = 0;
     start = performance.now();
     const present = replicas.slice(0, -1);
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
     away.node.link.start();
     await waitUntil(converged, 30 * 60_000);
     const outageCatchUpS = (performance.now() - start) / 1000;
-    const awayPeople = away.node.gallery.people.count();
+    const awayPeople = away.node.gallery.countPeople();
 
     const result = {
       people, replicas: replicaCount, cropBytesMean: Math.round(cropBytes),

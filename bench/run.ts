@@ -6,6 +6,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { BENCH_COMMAND_ENV } from '../daemon/commands/bench.js';
 import { BenchContext } from './context.js';
 import { BENCH_USAGE, BenchUsageError, planFromArgs, type BenchPlan, type SectionName } from './plan.js';
 import { ensureReferenceModel } from './reference-model.js';
@@ -197,5 +198,6 @@ export async function runBenchCli(args: readonly string[], io: BenchIo, command 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await runBenchCli(process.argv.slice(2), process);
+  // `maskgate bench` starts this script as its own process and says so, for the report.
+  process.exitCode = await runBenchCli(process.argv.slice(2), process, process.env[BENCH_COMMAND_ENV] || undefined);
 }

@@ -16,6 +16,7 @@ import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityProfiles } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
+import { DecisionsRepository } from '../store/decisions-repository.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { OutboxRepository } from '../store/outbox-repository.js';
 import { changesNeedingRestart } from '../firmware-config/restart-fields.js';
@@ -254,7 +255,7 @@ export class Appliance {
     this.publisher = new DecisionPublisher(connection, this.topics, outbox, this.logger, {
       atomically: (fn) => this.core.db.transaction(fn)(),
     });
-    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, this.gallery.decisions, this.publisher, this.logger);
+    const sink = new DecisionSink(this.config.applianceId, () => this.core.analyzer.modelId, new DecisionsRepository(this.core.db), this.publisher, this.logger);
     sink.onDecision((message) => {
       this.lastDecisions.record(message);
       this.metrics.recordDecision(message);
@@ -283,8 +284,10 @@ export class Appliance {
       const { host, port } = this.config.metrics;
       this.metricsServer = await startMetricsServer(this.metrics, host, port, this.logger);
     }
-    // Crops without a template for the configured model (after a model change) are re-embedded
-    // in the background, with or without the API.
+    // Re-embedding is gallery maintenance, not an API feature: after a model change nobody is
+    // recognised until their stored crops have templates for the new model, so it runs whether
+    // or not the API is on (the API only shows progress and starts another run; the log says
+    // when it starts and ends). docs/architecture.md, "Life of an enrolment".
     this.reembed = new ReembedJob({ gallery: this.gallery, embedder: this.core.embedder, logger: this.logger });
     this.reembed.start();
     if (this.config.api.enabled) await this.startApi(this.reembed);
@@ -445,6 +448,7 @@ export class Appliance {
       config: this.config.api,
       logger: this.logger,
       reembed,
+      decisions: new DecisionsRepository(this.core.db),
       ...(this.replicationService?.authority ? { replication: this.replicationService.authority.repository } : {}),
       cameras: () => this.workers.map((w) => w.health),
       access: { site: this.core.access, doorIds: () => this.doorIds() },

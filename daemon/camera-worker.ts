@@ -9,7 +9,8 @@ import { cameraCaptureConfig } from '../firmware-config/camera-capture.js';
 import type { CameraConfig, CaptureTimingConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
 import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from '../access/track-decider.js';
 import type { PadSettings } from '../access/pad-fusion.js';
-import type { FaceEvidence, FaceScreen } from '../pipeline/face-screen.js';
+import type { FaceScreen } from '../pipeline/face-screen.js';
+import type { FaceEvidence } from '../pipeline/types.js';
 import type { PadConfig } from '../firmware-config/schema.js';
 
 export interface CameraStats {

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { CodedError } from '../pipeline/coded-error.js';
 
 export interface MetricsServer {
   readonly url: string;
@@ -15,11 +16,9 @@ export interface MetricsExposition {
   readonly contentType: string;
 }
 
-export class MetricsServerError extends Error {
-  readonly code = 'metrics_start_failed';
+export class MetricsServerError extends CodedError<'metrics_start_failed'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'MetricsServerError';
+    super('metrics_start_failed', message);
   }
 }
 

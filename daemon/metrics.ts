@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import type { DecisionMessage, Outcome } from '../access/decision-message.js';
 import type { BrokerState } from './mqtt/connection.js';
+import type { CameraStats } from './camera-worker.js';
 
 export type PipelineStage = 'detect' | 'align_quality' | 'embed' | 'match' | 'publish';
 
@@ -14,13 +15,7 @@ export type PipelineStage = 'detect' | 'align_quality' | 'embed' | 'match' | 'pu
 export interface MetricSources {
   cameras(): ReadonlyArray<{
     readonly camera: { readonly id: string; readonly doorId: string };
-    readonly stats: {
-      readonly framesReceived: number;
-      readonly framesAnalysed: number;
-      readonly framesDropped: number;
-      readonly facesSeen: number;
-      readonly facesUsable: number;
-    };
+    readonly stats: Readonly<Pick<CameraStats, CameraCounter>>;
     readonly health: { readonly up: boolean; readonly restarts: number; readonly lastFrameAt: number | null };
   }>;
   outboxDepth(): number;

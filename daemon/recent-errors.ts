@@ -29,7 +29,7 @@ export class RecentErrors {
 
   /** pino `hooks` that record every error-level line here before it is written. */
   hooks(): NonNullable<LoggerOptions['hooks']> {
-    const recentErrors = this;
+    const record = (component: string | null, text: string): void => this.record(component, text);
     return {
       logMethod(args, method, level) {
         if (level >= ERROR_LEVEL) {
@@ -39,9 +39,9 @@ export class RecentErrors {
           const err = typeof fields['err'] === 'string' ? `: ${fields['err']}` : fields['err'] instanceof Error ? `: ${fields['err'].message}` : '';
           const bindings = this.bindings() as Record<string, unknown>;
           const component = typeof bindings['component'] === 'string' ? bindings['component'] : null;
-          recentErrors.record(component, `${text}${err}`);
+          record(component, `${text}${err}`);
         }
-        return method.apply(this, args as Parameters<typeof method>);
+        return method.apply(this, args);
       },
     };
   }

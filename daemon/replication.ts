@@ -4,12 +4,14 @@
 // check signatures must not run as if it could).
 import type { Logger } from 'pino';
 import type { Config } from '../firmware-config/schema.js';
+import type { Gallery } from '../access/gallery.js';
+import type { Embedder } from '../pipeline/embedder.js';
+import type { Database } from '../store/database.js';
 import { ReplicationAuthority } from '../replication/authority.js';
 import { AuthoritySigner, AuthorityVerifier } from '../replication/authority-signature.js';
 import { ReplicationReplica } from '../replication/replica.js';
 import { SiteKeyring } from '../replication/site-keys.js';
 import { ReplicationTopics } from '../replication/topics.js';
-import type { Core } from './appliance.js';
 import { ReplicationLink } from './mqtt/replication-link.js';
 import { readTlsMaterial } from './mqtt/tls-material.js';
 
@@ -21,7 +23,14 @@ export interface ReplicationService {
   stop(): Promise<void>;
 }
 
-export function startReplication(config: Config, core: Core, logger: Logger): ReplicationService | null {
+/** What replication needs of the appliance's core (declared here so this module does not import appliance.ts). */
+export interface ReplicationCore {
+  readonly db: Database;
+  readonly gallery: Gallery;
+  readonly embedder: Embedder;
+}
+
+export function startReplication(config: Config, core: ReplicationCore, logger: Logger): ReplicationService | null {
   const { replication, mqtt, applianceId } = config;
   if (replication.role === 'standalone') return null;
   const log = logger.child({ component: 'replication' });

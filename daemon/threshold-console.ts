@@ -32,7 +32,7 @@ export const MEASUREMENT_SOURCE = 'enrolled templates: different people as impos
 const METHOD = 'empirical: smallest threshold with measured FMR <= target; impostors: gallery cross-person (console)';
 
 export interface ThresholdConsoleDeps {
-  readonly gallery: Pick<Gallery, 'templates' | 'modelId'>;
+  readonly gallery: Pick<Gallery, 'currentTemplates' | 'modelId'>;
   readonly matching: () => MatchingConfig;
   /** Puts a threshold in force now; returns where it was persisted (the config file) or null. */
   readonly apply: (threshold: number, record: CalibrationRecord) => string | null;
@@ -55,7 +55,7 @@ export class ThresholdConsole implements ThresholdControl {
   constructor(private readonly deps: ThresholdConsoleDeps) {}
 
   private measure(): Measurements {
-    const templates = [...this.deps.gallery.templates.loadAll(this.deps.gallery.modelId)];
+    const templates = [...this.deps.gallery.currentTemplates()];
     return { comparisons: galleryComparisons(templates), templates: templates.length, people: new Set(templates.map((t) => t.personId)).size };
   }
 

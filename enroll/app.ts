@@ -17,6 +17,7 @@ import type { Gallery } from '../access/gallery.js';
 import type { ApiConfig } from '../firmware-config/schema.js';
 import type { Embedder } from '../pipeline/embedder.js';
 import type { ApiKeysRepository } from '../store/api-keys-repository.js';
+import type { DecisionsRepository } from '../store/decisions-repository.js';
 import { FailureLimiter, protectRoutes } from './auth.js';
 import { useStrictJsonParser } from './json-body.js';
 import { liveRoutes } from './console/live-routes.js';
@@ -45,6 +46,8 @@ export interface EnrolmentApiDeps {
   /** The embedder behind the gallery (Core.embedder): readiness and re-embedding. */
   readonly embedder: Embedder;
   readonly apiKeys: ApiKeysRepository;
+  /** The audit log of access decisions (read by GET /decisions). */
+  readonly decisions: DecisionsRepository;
   readonly config: ApiConfig;
   readonly logger: Logger;
   /** The appliance's re-embedding job; a new, idle one over gallery and embedder when absent. */
@@ -96,7 +99,7 @@ function serverOptions(deps: EnrolmentApiDeps): FastifyServerOptions {
     return503OnClosing: true,
     ...(tls ? { https: { cert: readPem(tls.certFile, 'certFile'), key: readPem(tls.keyFile, 'keyFile') } } : {}),
   };
-  return options as FastifyServerOptions;
+  return options;
 }
 
 /**
@@ -173,7 +176,7 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
       maxImagePixels: config.maxImagePixels,
       maxPhotosPerUpload: deps.maxPhotosPerUpload ?? DEFAULT_MAX_PHOTOS_PER_UPLOAD,
     });
-    await protectedScope.register(decisionsRoutes, { decisions: gallery.decisions });
+    await protectedScope.register(decisionsRoutes, { decisions: deps.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
     if (deps.access) await protectedScope.register(accessPolicyRoutes, { ...deps.access, gallery });
     const services = deps.console;

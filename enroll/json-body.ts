@@ -19,7 +19,7 @@ export function useStrictJsonParser(app: FastifyInstance): void {
       done(new ApiError('text_invalid_encoding', `The body is not valid UTF-8${field ? ` (in ${field})` : ''}`, { field, in: 'body' }), undefined);
       return;
     }
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 }
 

@@ -4,7 +4,8 @@
 // FMR is per comparison. One 1:N search compares a visitor with every template of the gallery,
 // so a stranger is falsely accepted with probability FPIR = 1 - (1 - FMR)^N (independence
 // assumed; about N * FMR while that is small). Both are shown to the technician.
-import { l2Normalize } from '../pipeline/embedder.js';
+import { dot, l2Normalize } from '../pipeline/vector.js';
+import { CodedError } from '../pipeline/coded-error.js';
 
 /** Decimal places of a calibrated threshold: readable in a config file; rounding is always up. */
 export const THRESHOLD_DECIMALS = 6;
@@ -134,15 +135,7 @@ export interface CalibrationResult {
   readonly warnings: readonly CalibrationWarning[];
 }
 
-export class CalibrationError extends Error {
-  override readonly name = 'CalibrationError';
-  constructor(
-    readonly code: 'no_impostor_comparisons' | 'invalid_target' | 'invalid_scores',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class CalibrationError extends CodedError<'no_impostor_comparisons' | 'invalid_target' | 'invalid_scores'> {}
 
 /** Counts of scores >= t in a descending array. */
 function countAtOrAbove(descending: Float64Array, t: number): number {
@@ -246,13 +239,6 @@ export interface GalleryComparisons {
 /** Unit-length copies, laid out for dot products. */
 export function normalizedRows(embeddings: readonly Float32Array[]): Float32Array[] {
   return embeddings.map((e) => l2Normalize(Float32Array.from(e)));
-}
-
-/** Cosine similarity of two unit vectors (products of float32 values are exact in doubles). */
-export function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /**

@@ -8,18 +8,11 @@
 // (no usable face on one side of the pair). It is never a candidate threshold, so it never
 // matches: a genuine FTA is a false non-match and an impostor FTA a correct rejection at every
 // threshold. FDR is computed over the acquired (finite) scores only; AUC ranks FTAs lowest.
+import { CodedError } from '../pipeline/coded-error.js';
 
 export type MetricsErrorCode = 'shape_mismatch' | 'non_finite' | 'bad_label' | 'one_class';
 
-export class MetricsError extends Error {
-  override readonly name = 'MetricsError';
-  constructor(
-    readonly code: MetricsErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class MetricsError extends CodedError<MetricsErrorCode> {}
 
 /** Score given to a pair with a failure to acquire: it never matches. */
 export const FTA_SCORE = Number.NEGATIVE_INFINITY;

@@ -3,6 +3,7 @@
 // identities for `maskgate pairs`. No file I/O: callers read and write the text.
 import { isAbsolute, resolve } from 'node:path';
 import { seededRandom } from '../synthetic/seeded-random.js';
+import { CodedError } from '../pipeline/coded-error.js';
 
 export interface VerificationPair {
   readonly img1: string;
@@ -15,15 +16,7 @@ export interface ParsedPair extends VerificationPair {
   readonly line: number;
 }
 
-export class PairsError extends Error {
-  override readonly name = 'PairsError';
-  constructor(
-    readonly code: 'pairs_invalid' | 'pairs_empty' | 'pairs_too_few_identities',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class PairsError extends CodedError<'pairs_invalid' | 'pairs_empty' | 'pairs_too_few_identities'> {}
 
 /** Splits one CSV record; fields may be double-quoted, with "" for a quote inside. */
 function splitCsvLine(line: string, lineNumber: number): string[] {

@@ -22,7 +22,8 @@ export async function readVideoFrames(path: string, maxFrames: number): Promise<
         timeout: 60_000,
       });
     } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim().split('\n').pop();
+      const raw = (err as { stderr?: unknown }).stderr;
+      const stderr = (typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '').trim().split('\n').pop();
       throw new Error(`ffmpeg could not decode the video${stderr ? `: ${stderr}` : ''}`);
     }
     const files = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();

@@ -40,7 +40,7 @@ export function parseConfig(raw: unknown): Config {
   }
   const crossProblems = crossFieldProblems(copy);
   if (crossProblems.length) throw new ConfigError('config_invalid', 'Invalid configuration', crossProblems);
-  return copy as Config;
+  return copy;
 }
 
 /**

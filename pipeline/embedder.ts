@@ -5,6 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { checkModelFile, createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
 import { assertRgbImage } from './image.js';
 import type { RgbImage } from './types.js';
+import { l2Normalize } from './vector.js';
+import { CodedError } from './coded-error.js';
 
 export interface Embedder {
   /** Identifies the model (and so the embedding space) templates were made with. */
@@ -36,20 +38,10 @@ export interface EmbedderSidecar {
   readonly source: string;
 }
 
-export class EmbedderInputError extends Error {
-  override readonly name = 'EmbedderInputError';
-  readonly code = 'face_size_mismatch';
-}
-
-/** Scales `v` to unit length in place and returns it; an all-zero vector is left as is. */
-export function l2Normalize(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
-  if (sum > 0) {
-    const k = 1 / Math.sqrt(sum);
-    for (let i = 0; i < v.length; i++) v[i]! *= k;
+export class EmbedderInputError extends CodedError<'face_size_mismatch'> {
+  constructor(message: string) {
+    super('face_size_mismatch', message);
   }
-  return v;
 }
 
 export function sidecarPathFor(modelPath: string): string {
@@ -89,7 +81,7 @@ export function validateSidecar(value: unknown): string[] {
   const o = value as Record<string, unknown>;
   const problems: string[] = [];
   const str = (k: string): void => {
-    if (typeof o[k] !== 'string' || (o[k] as string).length === 0) problems.push(`${k} must be a non-empty string`);
+    if (typeof o[k] !== 'string' || o[k].length === 0) problems.push(`${k} must be a non-empty string`);
   };
   const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
   const triple = (k: string, positive: boolean): void => {

@@ -3,14 +3,8 @@
 // never an exception: the decision layer treats missing PAD evidence as "cannot grant".
 import type { MaskClassifier } from './mask-classifier.js';
 import type { PadScorer } from './pad-model.js';
-import type { AlignedFace, RgbImage } from './types.js';
+import type { AlignedFace, FaceEvidence, RgbImage } from './types.js';
 
-export interface FaceEvidence {
-  /** Attack probability of this frame's face; null when the PAD model failed. */
-  readonly padScore: number | null;
-  /** Whether the face wears a mask; null when the classifier failed. */
-  readonly masked: boolean | null;
-}
 
 export class FaceScreen {
   constructor(

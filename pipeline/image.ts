@@ -2,19 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { RgbImage } from './types.js';
+import { CodedError } from './coded-error.js';
 
 export type ImageDecodeErrorCode = 'image_missing' | 'image_unreadable' | 'image_too_large';
 
-export class ImageDecodeError extends Error {
-  override readonly name = 'ImageDecodeError';
-  constructor(
-    readonly code: ImageDecodeErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ImageDecodeError extends CodedError<ImageDecodeErrorCode> {}
 
 /**
  * Largest accepted image, in pixels (width x height). 50 MP admits any current phone photo
@@ -22,6 +14,15 @@ export class ImageDecodeError extends Error {
  * it is decoded because sharp checks the header dimensions first.
  */
 export const DEFAULT_MAX_PIXELS = 50_000_000;
+
+/** File name endings of the photo formats readImageFile decodes (sharp/libvips; not BMP). */
+export const IMAGE_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif']);
+
+/** Whether a file name looks like a photo readImageFile can read (by its ending, any case). */
+export function isImageFileName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 && IMAGE_FILE_EXTENSIONS.has(name.slice(dot).toLowerCase());
+}
 
 export interface DecodeOptions {
   readonly maxPixels?: number;

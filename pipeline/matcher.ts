@@ -6,6 +6,8 @@
 // `search` scans in JavaScript, synchronously; `searchBatch` hands the same scan, for several
 // probes at once, to a GalleryScanner (e.g. onnxruntime's SIMD matrix product, ~3x faster on
 // large galleries and off the event loop), with identical top-k semantics.
+import { l2Norm } from './vector.js';
+import { CodedError } from './coded-error.js';
 
 export interface GalleryEntry {
   readonly faceId: string;
@@ -58,15 +60,7 @@ export type MatcherErrorCode =
   | 'MATCHER_DUPLICATE_FACE'
   | 'MATCHER_INVALID_ARGUMENT';
 
-export class MatcherError extends Error {
-  readonly code: MatcherErrorCode;
-
-  constructor(code: MatcherErrorCode, message: string) {
-    super(message);
-    this.name = 'MatcherError';
-    this.code = code;
-  }
-}
+export class MatcherError extends CodedError<MatcherErrorCode> {}
 
 const MIN_CAPACITY = 16;
 
@@ -472,14 +466,11 @@ function normaliseInto(source: Float32Array, dimension: number, target: Float32A
       `${what}: embedding has ${source.length} values but the gallery's model uses ${dimension}`,
     );
   }
-  let sumOfSquares = 0;
-  for (let i = 0; i < dimension; i++) {
-    const value = source[i]!;
-    if (!Number.isFinite(value)) throw new MatcherError('MATCHER_NON_FINITE', `${what}: value ${i} is ${value}`);
-    sumOfSquares += value * value;
-  }
-  if (sumOfSquares === 0) throw new MatcherError('MATCHER_ZERO_VECTOR', `${what}: embedding is all zeros`);
-  const scale = 1 / Math.sqrt(sumOfSquares);
+  const badIndex = source.findIndex((value) => !Number.isFinite(value));
+  if (badIndex >= 0) throw new MatcherError('MATCHER_NON_FINITE', `${what}: value ${badIndex} is ${source[badIndex]}`);
+  const length = l2Norm(source);
+  if (length === 0) throw new MatcherError('MATCHER_ZERO_VECTOR', `${what}: embedding is all zeros`);
+  const scale = 1 / length;
   for (let i = 0; i < dimension; i++) target[offset + i] = source[i]! * scale;
 }
 

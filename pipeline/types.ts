@@ -63,3 +63,11 @@ export interface QualityReport {
   readonly yawDeg: number;
   readonly rollDeg: number;
 }
+
+/** What PAD and the mask classifier said of one usable face (pipeline/face-screen.ts). */
+export interface FaceEvidence {
+  /** Attack probability of this frame's face; null when the PAD model failed. */
+  readonly padScore: number | null;
+  /** Whether the face wears a mask; null when the classifier failed. */
+  readonly masked: boolean | null;
+}

@@ -147,7 +147,7 @@ export class ReplicationReplica {
     const { gallery, embedder, logger } = this.options;
     const result: ImportedFace[] = [];
     for (const face of body.faces) {
-      if (gallery.faces.get(face.id)) continue;
+      if (gallery.face(face.id)) continue;
       const crop = face.cropPng;
       let embedding: Float32Array | null = null;
       try {
@@ -175,7 +175,7 @@ export class ReplicationReplica {
       // holds it, the ack says "not yet" and is sent again on the next report.
       const scrubbed = pending.some((p) => p.tombstone) ? truncateWal(this.options.db) : true;
       const acks = pending.map((p) => ({ personId: p.personId, revision: p.revision, tombstone: p.tombstone, erased: p.tombstone && scrubbed }));
-      const payload = sealReport(keys, site, replicaId, { modelId: gallery.modelId, people: gallery.people.count(), acks });
+      const payload = sealReport(keys, site, replicaId, { modelId: gallery.modelId, people: gallery.countPeople(), acks });
       await transport.publish(topics.report(replicaId), payload, { retain: false });
       this.options.db.transaction(() => {
         for (const p of pending) if (scrubbed || !p.tombstone) this.ledger.markAcknowledged(p.personId, p.revision);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: type-check, the TypeScript tests (vitest) and the trainer's tests
+# Runs the whole test suite: type-check, linters, the TypeScript tests (vitest) and the trainer's tests
 # (pytest), then prints one closing line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ mkdir -p var/test-reports
 status=0
 npx tsc -p tsconfig.json --noEmit || status=1
 npx tsc -p test/tsconfig.json --noEmit || status=1
+# Linters: typescript-eslint, and dependency-cruiser's room layers and cycles (.dependency-cruiser.cjs).
+npm run --silent lint || status=1
 npx vitest run --reporter=default --reporter=json --outputFile.json=var/test-reports/vitest.json || status=1
 
 if [ "${MASKGATE_SKIP_TRAINER:-0}" != "1" ]; then

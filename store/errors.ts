@@ -1,5 +1,6 @@
 // One error type for the whole store so callers (enroll API, daemon) can map failures to
 // responses by a stable `code` instead of parsing messages or SQLite error strings.
+import { CodedError } from '../pipeline/coded-error.js';
 
 export type StoreErrorCode =
   /** The file could not be opened as an SQLite database (missing directory, not a database, locked). */
@@ -23,15 +24,7 @@ export type StoreErrorCode =
   /** An audit payload carried something that looks like biometric data; the audit log must never hold it. */
   | 'STORE_BIOMETRIC_IN_AUDIT';
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}
 
 /** True when `error` is a better-sqlite3 error for a UNIQUE or PRIMARY KEY violation. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -151,6 +151,7 @@ export class OutboxRepository {
 }
 
 function toInsertRow(message: NewOutboxMessage, createdAt: number): Omit<OutboxRow, 'seq'> {
+  // eslint-disable-next-line no-control-regex -- MQTT forbids U+0000 in topic names (MQTT 5.0 §1.5.4)
   if (typeof message.topic !== 'string' || message.topic.length === 0 || /[#+\u0000]/.test(message.topic)) {
     throw new StoreError('STORE_INVALID_INPUT', 'outbox topic must be a non-empty MQTT topic name without wildcards');
   }

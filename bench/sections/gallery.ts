@@ -68,7 +68,7 @@ export function sameTopK(a: readonly Match[], b: readonly Match[]): boolean {
   return a.every((m, i) => m.personId === b[i]!.personId || Math.abs(m.score - b[i]!.score) < SCORE_TOLERANCE);
 }
 
-async function timeEach<T>(items: readonly T[], job: (item: T) => Promise<unknown> | unknown): Promise<number[]> {
+async function timeEach<T>(items: readonly T[], job: (item: T) => unknown): Promise<number[]> {
   await job(items[0]!); // warm-up
   const durations: number[] = [];
   for (const item of items) {

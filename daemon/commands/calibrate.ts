@@ -6,8 +6,7 @@
 // for the gallery size and the expected FNMR are shown; the config file is updated atomically
 // and a running daemon picks it up (it watches its config file; --reload-pid also signals it).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import {
   calibrateThreshold,
@@ -15,26 +14,27 @@ import {
   fpirFromFmr,
   galleryComparisons,
   normalizedRows,
-  dot,
   probeComparisons,
   type CalibrationMethod,
   type CalibrationResult,
   type LabelledEmbedding,
 } from '../../field-tools/calibration.js';
 import { updateConfigFile } from '../../firmware-config/load.js';
+import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
 import { FTA_SCORE } from '../../field-tools/metrics.js';
 import { parsePairsCsv, resolvePairs } from '../../field-tools/pairs.js';
 import type { CalibrationRecord } from '../../firmware-config/schema.js';
-import { readImageFile } from '../../pipeline/image.js';
+import { isImageFileName, readImageFile } from '../../pipeline/image.js';
+import { dot } from '../../pipeline/vector.js';
 import type { RgbImage } from '../../pipeline/types.js';
+import { portraitRegion } from '../../synthetic/enrolment-photo.js';
 import type { Core } from '../appliance.js';
 import type { PhotoEmbedder, PhotoJob } from '../../field-tools/photo-embedder.js';
-import { UsageError, type Command } from './command.js';
+import { CommandError, UsageError, type Command } from './command.js';
 import { calibratePad } from './calibrate-pad.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import { DEFAULT_BATCH, integerOption, maskColours, maskModeOption, openPhotoEmbedder, rateOption, type MaskMode } from './tool-options.js';
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);
 /**
  * A stranger photo whose unmasked face scores this high against a template is taken to be
  * the very photo (or person) that was enrolled, and is left out of the impostor set: counting
@@ -42,16 +42,10 @@ const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.ti
  */
 export const ENROLLED_FACE_SCORE = 0.9;
 
-/**
- * Where the bundled demo photos are: beside the sources (daemon/commands), the build
- * (dist/daemon/commands), or in the working directory.
- */
+/** Where the bundled demo photos are, if this installation ships them. */
 function demoAssetsDir(): string | null {
-  const candidates = [
-    ...['../..', '../../..'].map((up) => fileURLToPath(new URL(`${up}/demo-assets/`, import.meta.url))),
-    resolve('demo-assets'),
-  ];
-  return candidates.find((dir) => existsSync(dir)) ?? null;
+  const dir = join(PACKAGE_ROOT, 'demo-assets');
+  return existsSync(dir) ? dir : null;
 }
 
 /** Image files under `dir`, recursively, sorted so a run is reproducible. */
@@ -61,7 +55,7 @@ export function listImages(dir: string): string[] {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(path);
+      else if (entry.isFile() && isImageFileName(entry.name)) out.push(path);
     }
   };
   walk(dir);
@@ -75,7 +69,7 @@ function impostorSources(path: string): string[] {
   try {
     isDir = statSync(abs).isDirectory();
   } catch {
-    throw Object.assign(new Error(`--impostors ${abs} does not exist`), { code: 'impostors_missing' });
+    throw new CommandError('impostors_missing', `--impostors ${abs} does not exist`);
   }
   if (isDir) return listImages(abs);
   return readFileSync(abs, 'utf8')
@@ -94,14 +88,10 @@ async function demoFaces(core: Core): Promise<{ label: string; image: RgbImage }
     const photo = await readImageFile(file);
     const detections = await core.detector.detectWithPadding(photo);
     for (const [k, d] of detections.entries()) {
-      const side = Math.round(Math.max(d.box.width, d.box.height) * 1.6);
-      const left = Math.max(0, Math.round(d.box.x + d.box.width / 2 - side / 2));
-      const top = Math.max(0, Math.round(d.box.y + d.box.height / 2 - side / 2));
-      const width = Math.min(side, photo.width - left);
-      const height = Math.min(side, photo.height - top);
-      if (width < 32 || height < 32) continue;
+      const region = portraitRegion(photo, d.box);
+      if (region.width < 32 || region.height < 32) continue;
       const { data, info } = await sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } })
-        .extract({ left, top, width, height })
+        .extract(region)
         .raw()
         .toBuffer({ resolveWithObject: true });
       faces.push({ label: `${file} face ${k + 1}`, image: { width: info.width, height: info.height, data: new Uint8Array(data) } });
@@ -282,14 +272,12 @@ export const calibrateCommand: Command = {
     const { core, photos } = await openPhotoEmbedder(loaded.config, loaded.logger);
     try {
       const modelId = core.embedder.modelId;
-      const templates: LabelledEmbedding[] = [...core.gallery.templates.loadAll(modelId)];
+      const templates: LabelledEmbedding[] = [...core.gallery.currentTemplates()];
       const people = new Set(templates.map((t) => t.personId)).size;
       const templateVectors = templates.map((t) => t.embedding);
       const fpirN = gallerySizeOption ?? (templates.length > 0 ? templates.length : null);
       if (targetFpirOption !== null && fpirN === null) {
-        throw Object.assign(new Error('the gallery is empty: give --gallery-size N to convert the FPIR target, or --target-fmr'), {
-          code: 'gallery_empty',
-        });
+        throw new CommandError('gallery_empty', 'the gallery is empty: give --gallery-size N to convert the FPIR target, or --target-fmr');
       }
       const targetFmr = targetFpirOption !== null ? fmrFromFpir(targetFpirOption, fpirN!) : targetFmrOption!;
       const targetFpir = targetFpirOption ?? (fpirN !== null ? fpirFromFmr(targetFmr, fpirN) : null);
@@ -305,8 +293,8 @@ export const calibrateCommand: Command = {
         templates.length === 0
           ? []
           : values.impostors
-            ? impostorSources(values.impostors).map((path) => ({ label: path, source: path as string | RgbImage }))
-            : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image as string | RgbImage }));
+            ? impostorSources(values.impostors).map((path) => ({ label: path, source: path }))
+            : (await demoFaces(core)).map((f) => ({ label: f.label, source: f.image }));
       const sourceName = values.impostors
         ? resolve(values.impostors)
         : items.length > 0 || templates.length === 0

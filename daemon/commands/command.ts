@@ -1,5 +1,6 @@
 // The shape of one `maskgate` subcommand. Each lives in its own module; cli.ts only dispatches.
 import type { Readable, Writable } from 'node:stream';
+import { CodedError } from '../../pipeline/coded-error.js';
 
 export interface CommandIo {
   readonly stdin: Readable;
@@ -22,3 +23,9 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** Why a field-tool command could not do its work; main.ts prints the message and `[code]`. */
+export type CommandErrorCode = 'impostors_missing' | 'gallery_empty' | 'root_unreadable' | 'pairs_unreadable';
+
+/** An expected failure of a command (a missing input, not a bug): message and code, no stack. */
+export class CommandError extends CodedError<CommandErrorCode> {}

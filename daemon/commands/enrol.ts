@@ -25,7 +25,7 @@ export const enrolCommand: Command = {
     const core = await Core.open(config, logger);
     try {
       const person = values.person
-        ? core.gallery.people.get(values.person)
+        ? core.gallery.person(values.person)
         : core.gallery.createPerson(name!, externalId);
       if (!person) throw new UsageError(`no person with id ${values.person}`);
       let failures = 0;

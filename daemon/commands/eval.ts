@@ -25,7 +25,8 @@ import { clopperPearsonUpper } from '../../field-tools/calibration.js';
 import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-tools/pairs.js';
 import { errorRejectSvg, rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
-import { UsageError, type Command } from './command.js';
+import { dot } from '../../pipeline/vector.js';
+import { CommandError, UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
 import {
   DEFAULT_BATCH,
@@ -112,10 +113,7 @@ export function scorePairs(
   return pairs.map((pair) => {
     const a = embeddingOf(pair, 'img1');
     const b = embeddingOf(pair, 'img2');
-    if (!a || !b) return FTA_SCORE;
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-    return s;
+    return a && b ? dot(a, b) : FTA_SCORE;
   });
 }
 
@@ -352,7 +350,7 @@ export const evalCommand: Command = {
     try {
       text = readFileSync(pairsFile, 'utf8');
     } catch (err) {
-      throw Object.assign(new Error(`cannot read ${pairsFile}: ${(err as Error).message}`), { code: 'pairs_unreadable' });
+      throw new CommandError('pairs_unreadable', `cannot read ${pairsFile}: ${(err as Error).message}`);
     }
     const root = resolve(values.root ?? dirname(pairsFile));
     const pairs = resolvePairs(parsePairsCsv(text), root);

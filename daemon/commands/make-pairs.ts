@@ -1,13 +1,12 @@
 // `maskgate pairs`: builds a verification pairs CSV for `maskgate eval` from a folder with one
 // sub-folder per person (<root>/<person>/<photo>), with a seed so that the list can be rebuilt.
 import { readdirSync, writeFileSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { formatPairsCsv, samplePairs, type Identity } from '../../field-tools/pairs.js';
-import { UsageError, type Command } from './command.js';
+import { isImageFileName } from '../../pipeline/image.js';
+import { CommandError, UsageError, type Command } from './command.js';
 import { parseOptions } from './shared.js';
 import { integerOption } from './tool-options.js';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
 /** One identity per sub-folder of `root`, image paths relative to `root`, sorted. */
 export function readIdentities(root: string): Identity[] {
@@ -15,7 +14,7 @@ export function readIdentities(root: string): Identity[] {
   try {
     entries = readdirSync(root, { withFileTypes: true });
   } catch (err) {
-    throw Object.assign(new Error(`cannot read ${root}: ${(err as Error).message}`), { code: 'root_unreadable' });
+    throw new CommandError('root_unreadable', `cannot read ${root}: ${(err as Error).message}`);
   }
   return entries
     .filter((e) => e.isDirectory())
@@ -24,7 +23,7 @@ export function readIdentities(root: string): Identity[] {
     .map((name) => ({
       name,
       images: readdirSync(join(root, name), { withFileTypes: true })
-        .filter((f) => f.isFile() && IMAGE_EXTENSIONS.has(extname(f.name).toLowerCase()))
+        .filter((f) => f.isFile() && isImageFileName(f.name))
         .map((f) => `${name}/${f.name}`)
         .sort(),
     }))

@@ -16,9 +16,9 @@ export const peopleCommand: Command = {
     try {
       if (action === 'list') {
         for (let offset = 0; ; offset += 1000) {
-          const page = core.gallery.people.list({ limit: 1000, offset });
+          const page = core.gallery.listPeople({ limit: 1000, offset });
           for (const p of page) {
-            const faces = core.gallery.faces.countByPerson(p.id);
+            const faces = core.gallery.faceCount(p.id);
             io.stdout.write(`${JSON.stringify({ id: p.id, displayName: p.displayName, externalId: p.externalId, active: p.active, faces })}\n`);
           }
           if (page.length < 1000) break;

@@ -3,6 +3,7 @@
 import { createServer, type Server, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
+import { CodedError } from '../../pipeline/coded-error.js';
 
 export interface EmbeddedBroker {
   readonly url: string;
@@ -10,11 +11,9 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-export class BrokerStartError extends Error {
-  readonly code = 'broker_start_failed';
+export class BrokerStartError extends CodedError<'broker_start_failed'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'BrokerStartError';
+    super('broker_start_failed', message);
   }
 }
 

@@ -263,7 +263,7 @@ export const PAYLOAD_SCHEMAS: ReadonlyArray<{ readonly file: string; readonly to
   { file: 'decision.schema.json', topic: 'door/<doorId>/decision and expired', schema: DecisionMessageSchema },
   { file: 'camera-status.schema.json', topic: 'camera/<cameraId>/status', schema: CameraStatusMessageSchema },
   ...REQUEST_NAMES.flatMap((name) => [
-    { file: `request.${name}.schema.json`, topic: `request/${name}`, schema: REQUESTS[name].request as TSchema },
+    { file: `request.${name}.schema.json`, topic: `request/${name}`, schema: REQUESTS[name].request },
     { file: `response.${name}.schema.json`, topic: `response/${name}`, schema: responseSchema(name, REQUESTS[name].data as TSchema) },
   ]),
 ];

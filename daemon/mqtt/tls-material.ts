@@ -2,6 +2,7 @@
 // clear start-up error rather than a TLS handshake failure repeated every reconnect.
 import { readFileSync } from 'node:fs';
 import type { MqttTlsConfig } from '../../firmware-config/schema.js';
+import { CodedError } from '../../pipeline/coded-error.js';
 
 export interface TlsMaterial {
   readonly ca?: Buffer;
@@ -10,11 +11,9 @@ export interface TlsMaterial {
   readonly rejectUnauthorized: boolean;
 }
 
-export class TlsMaterialError extends Error {
-  readonly code = 'mqtt_tls_unreadable';
+export class TlsMaterialError extends CodedError<'mqtt_tls_unreadable'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'TlsMaterialError';
+    super('mqtt_tls_unreadable', message);
   }
 }
 

@@ -6,17 +6,10 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { REQUEST_MAX_BYTES, type RequestErrorCode, type RequestName, type ResponseMessage } from '../mqtt/messages.js';
+import { CodedError } from '../../pipeline/coded-error.js';
 
 /** An expected failure of a request: its code and message go back to the caller as they are. */
-export class RequestError extends Error {
-  constructor(
-    readonly code: RequestErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
+export class RequestError extends CodedError<RequestErrorCode> {}
 
 export interface RequestHandler<S extends TSchema = TSchema> {
   readonly name: RequestName;
@@ -28,7 +21,7 @@ export interface RequestHandler<S extends TSchema = TSchema> {
 
 /** Keeps the handler's request type precise where it is written, and erases it for the registry. */
 export function defineHandler<S extends TSchema>(handler: RequestHandler<S>): RequestHandler {
-  return handler as unknown as RequestHandler;
+  return handler;
 }
 
 const TRANSACTION_MAX_LENGTH = 128;

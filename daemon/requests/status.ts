@@ -4,21 +4,13 @@ import type { MatchingConfig } from '../../firmware-config/schema.js';
 import type { CaptureState } from '../../pipeline/capture/index.js';
 import { StatusRequestSchema, type StatusSummary } from '../mqtt/messages.js';
 import type { BrokerState } from '../mqtt/connection.js';
+import type { CameraStats } from '../camera-worker.js';
 import { defineHandler, type RequestHandler } from './dispatcher.js';
 
 export interface CameraStatusInput {
   readonly camera: { readonly id: string; readonly doorId: string };
   readonly captureState: CaptureState;
-  readonly stats: {
-    readonly framesReceived: number;
-    readonly framesAnalysed: number;
-    readonly framesDropped: number;
-    readonly facesSeen: number;
-    readonly facesUsable: number;
-    readonly lastFrameAt: number | null;
-    readonly lastAnalysedAt: number | null;
-    readonly lastAnalysisMs: number | null;
-  };
+  readonly stats: Readonly<CameraStats>;
 }
 
 /** What the summary is made of; the appliance supplies it. */

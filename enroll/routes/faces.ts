@@ -48,13 +48,13 @@ export function toFace(gallery: Gallery, face: FaceRecord): FaceType {
     sourceSha256: face.sourceSha256,
     quality: { ...quality, reasons: [...quality.reasons], ...(warnings ? { warnings: [...warnings] } : {}) },
     createdAt: face.createdAt,
-    matchable: gallery.templates.get(face.id, gallery.modelId) !== null,
+    matchable: gallery.hasTemplate(face.id),
   };
 }
 
 function requireFace(gallery: Gallery, personId: string, faceId: string): FaceRecord {
   requirePerson(gallery, personId);
-  const face = gallery.faces.get(faceId);
+  const face = gallery.face(faceId);
   if (!face || face.personId !== personId) throw new ApiError('face_not_found', `Person ${personId} has no face ${faceId}`);
   return face;
 }
@@ -182,7 +182,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<FacesRoutesOptions> = async 
     },
     async (request) => {
       requirePerson(gallery, request.params.id);
-      return { items: gallery.faces.listByPerson(request.params.id).map((f) => toFace(gallery, f)) };
+      return { items: gallery.facesOf(request.params.id).map((f) => toFace(gallery, f)) };
     },
   );
 
@@ -204,7 +204,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<FacesRoutesOptions> = async 
     },
     async (request, reply) => {
       const face = requireFace(gallery, request.params.id, request.params.faceId);
-      const crop = gallery.faces.getCrop(face.id);
+      const crop = gallery.crop(face.id);
       if (!crop) throw new ApiError('face_not_found', `Face ${face.id} was deleted`);
       return reply.type('image/png').header('cache-control', 'no-store').send(crop);
     },

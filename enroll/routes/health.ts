@@ -41,7 +41,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
     },
     async () => {
       try {
-        gallery.people.count(); // a real query: fails when the database is closed or unreadable
+        gallery.countPeople(); // a real query: fails when the database is closed or unreadable
       } catch (err) {
         throw new ApiError('not_ready', `Database unavailable: ${(err as Error).message}`);
       }

@@ -25,13 +25,13 @@ export interface PeopleRoutesOptions {
 
 /** The person's public view; throws person_not_found for an unknown id. */
 export function requirePerson(gallery: Gallery, id: string): PersonRecord {
-  const person = gallery.people.get(id);
+  const person = gallery.person(id);
   if (!person) throw new ApiError('person_not_found', `No person with id ${id}`);
   return person;
 }
 
 function toPerson(gallery: Gallery, person: PersonRecord): PersonType {
-  return { ...person, faceCount: gallery.faces.countByPerson(person.id) };
+  return { ...person, faceCount: gallery.faceCount(person.id) };
 }
 
 const PERSON_TEXT = normaliseTextFields({ body: { displayName: TEXT_RULES.displayName, externalId: TEXT_RULES.externalId } });
@@ -48,7 +48,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     },
     async (request, reply) => {
       const { displayName, externalId, active } = request.body;
-      const created = gallery.people.create({ displayName, externalId: externalId ?? null, active: active ?? true });
+      const created = gallery.createPerson(displayName, externalId ?? null, active ?? true);
       request.log.info({ personId: created.id, keyId: request.apiKey?.id }, 'person created');
       return reply.code(201).send(toPerson(gallery, created));
     },
@@ -69,8 +69,8 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
     },
     async (request) => {
       const { q, limit = 100, offset = 0 } = request.query;
-      const items = q === undefined ? gallery.people.list({ limit, offset }) : gallery.people.search(q, { limit, offset });
-      const total = q === undefined ? gallery.people.count() : gallery.people.countSearch(q);
+      const items = gallery.listPeople({ limit, offset }, q);
+      const total = gallery.countPeople(q);
       return { items: items.map((p) => toPerson(gallery, p)), total, limit, offset };
     },
   );
@@ -103,7 +103,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<PeopleRoutesOptions> = asyn
       const { active, ...fields } = request.body;
       let person = requirePerson(gallery, id);
       // Name and external id first: a conflict then leaves the activation untouched too.
-      if (Object.keys(fields).length > 0) person = gallery.people.update(id, fields);
+      if (Object.keys(fields).length > 0) person = gallery.updatePerson(id, fields);
       if (active !== undefined && active !== person.active) person = gallery.setActive(id, active);
       request.log.info({ personId: id, active: person.active, keyId: request.apiKey?.id }, 'person updated');
       return toPerson(gallery, person);

@@ -1,6 +1,8 @@
 // The decision path's search: a campus-sized gallery is searched on onnxruntime in a worker
 // thread (a promise; the event loop keeps turning) with the same answers as the synchronous
 // scan; a small one stays synchronous.
+import { TemplatesRepository } from '../../store/templates-repository.js';
+import { FacesRepository } from '../../store/faces-repository.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASYNC_SEARCH_MIN_TEMPLATES, Gallery } from '../../access/gallery.js';
@@ -16,10 +18,10 @@ function galleryOf(db: Database, templates: number): Gallery {
   const crop = fakePng(64);
   db.transaction(() => {
     for (let i = 0; i < templates; i += 2) {
-      const person = gallery.people.create({ displayName: `P${i}` });
+      const person = gallery.createPerson(`P${i}`);
       for (const n of [i, i + 1]) {
-        const face = gallery.faces.insert({ personId: person.id, alignedCropPng: crop, sourceSha256: sha256(`${n}`), quality: GOOD_QUALITY });
-        gallery.templates.upsert({ faceId: face.id, modelId: 'm@1', embedding: randomEmbedding(DIMENSION) });
+        const face = new FacesRepository(db).insert({ personId: person.id, alignedCropPng: crop, sourceSha256: sha256(`${n}`), quality: GOOD_QUALITY });
+        new TemplatesRepository(db).upsert({ faceId: face.id, modelId: 'm@1', embedding: randomEmbedding(DIMENSION) });
       }
     }
   })();

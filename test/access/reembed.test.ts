@@ -14,6 +14,7 @@ import type { Embedder } from '../../pipeline/embedder.js';
 import { decodeImage } from '../../pipeline/image.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
 import { bearer, buildApi, openTestCore, REPO, sampleFacePhotos, testConfig, type TestCore } from '../enroll/helpers.js';
+import { TemplatesRepository } from '../../store/templates-repository.js';
 
 const NEW_MODEL_ID = 'fr_feature-reexport@2';
 
@@ -61,12 +62,12 @@ describe('re-embedding after a model change', () => {
     for (const [i, photo] of photos.entries()) {
       const person = old.core.gallery.createPerson(`Person ${i}`);
       const { face } = await old.core.gallery.enrolPhoto(person.id, photo);
-      people.push({ personId: person.id, faceId: face.id, embedding: old.core.gallery.templates.get(face.id, old.core.gallery.modelId)!.embedding });
+      people.push({ personId: person.id, faceId: face.id, embedding: new TemplatesRepository(old.core.db).get(face.id, old.core.gallery.modelId)!.embedding });
     }
     // Corrupt a fourth face's crop behind the store's back: it must count as failed.
     const broken = old.core.gallery.createPerson('Broken crop');
     const { face } = await old.core.gallery.enrolPhoto(broken.id, (await sampleFacePhotos(old.core, 5))[0]!);
-    const crop = old.core.gallery.faces.getCrop(face.id)!;
+    const crop = old.core.gallery.crop(face.id)!;
     old.core.db.prepare('UPDATE faces SET aligned_crop = ? WHERE id = ?').run(Buffer.concat([crop.subarray(0, 40), Buffer.alloc(200, 7)]), face.id);
     await old.core.close();
 
@@ -124,7 +125,7 @@ describe('re-embedding after a model change', () => {
       expect(faces.items[0].matchable).toBe(true);
     }
     // Both models' templates are kept: switching back needs no re-embedding.
-    expect(core.gallery.templates.models()).toEqual(
+    expect(new TemplatesRepository(core.db).models()).toEqual(
       expect.arrayContaining([{ modelId: NEW_MODEL_ID, templates: 3 }, { modelId: old.core.gallery.modelId, templates: 4 }]),
     );
   });
@@ -155,7 +156,7 @@ describe('Gallery.addTemplate', () => {
     const [photo] = await sampleFacePhotos(t.core, 6);
     const person = gallery.createPerson('Template Target');
     const { face } = await gallery.enrolPhoto(person.id, photo!);
-    const embedding = gallery.templates.get(face.id, gallery.modelId)!.embedding;
+    const embedding = new TemplatesRepository(t.core.db).get(face.id, gallery.modelId)!.embedding;
     gallery.setActive(person.id, false);
     gallery.addTemplate(face.id, embedding);
     expect(gallery.size).toBe(0);
@@ -172,7 +173,7 @@ describe('Gallery.addTemplate', () => {
     const [photo] = await sampleFacePhotos(t.core, 3);
     const person = t.core.gallery.createPerson('Crop Shape');
     const { face } = await t.core.gallery.enrolPhoto(person.id, photo!);
-    const image = await decodeImage(t.core.gallery.faces.getCrop(face.id)!);
+    const image = await decodeImage(t.core.gallery.crop(face.id)!);
     expect([image.width, image.height]).toEqual([112, 112]);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BenchUsageError, defaultPlan, findRepoRoot, planFromArgs, type BenchPlan } from '../../bench/plan.js';
+import { BenchUsageError, defaultPlan, planFromArgs, type BenchPlan } from '../../bench/plan.js';
+import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
 import type { BenchReport } from '../../bench/report.js';
 import { runBench, runBenchCli } from '../../bench/run.js';
 
@@ -15,7 +16,7 @@ function collect(): { stream: PassThrough; text: () => string } {
 }
 
 describe('planFromArgs', () => {
-  const root = findRepoRoot();
+  const root = PACKAGE_ROOT;
 
   it('picks the quick preset and applies overrides', () => {
     const plan = planFromArgs(['--quick', '--only', 'gallery,stages', '--gallery-sizes', '10,20'], root);

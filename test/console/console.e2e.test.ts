@@ -185,7 +185,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByRole('button', { name: 'Take photo' }).click();
     await page.locator('.verdicts li.enrolled').filter({ hasText: /Camera photo: enrolled\. Quality OK/ }).waitFor({ timeout: 60_000 });
     await expect.poll(async () => (await page.locator(`tr[data-person="${personId}"] td`).nth(2).textContent())?.trim()).toBe('2');
-    expect(appliance.gallery.faces.listByPerson(personId)).toHaveLength(2);
+    expect(appliance.gallery.facesOf(personId)).toHaveLength(2);
     await fitsTablet(page);
     await shoot(page, 'people');
   }, 150_000);
@@ -321,13 +321,13 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
   });
 
   it('refuses a write without the CSRF token, even with a valid session cookie', async () => {
-    const before = appliance.gallery.people.count();
+    const before = appliance.gallery.countPeople();
     const response = await page.evaluate(async () => {
       const r = await fetch('/people', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Forged' }) });
       return { status: r.status, body: (await r.json()) as { error: { code: string } } };
     });
     expect(response).toMatchObject({ status: 403, body: { error: { code: 'csrf_token_invalid' } } });
-    expect(appliance.gallery.people.count()).toBe(before);
+    expect(appliance.gallery.countPeople()).toBe(before);
   });
 
   it('lets a read-only key see everything but change nothing', async () => {
@@ -351,7 +351,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
 
       // Even a hand-made request with the session's own CSRF token is refused by role.
       const threshold = appliance.matching.threshold;
-      const before = appliance.gallery.people.count();
+      const before = appliance.gallery.countPeople();
       const attempts = await p.evaluate(async (id) => {
         const session = (await (await fetch('/session')).json()) as { csrfToken: string };
         const headers = { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken };
@@ -362,7 +362,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
         return statuses;
       }, personId);
       expect(attempts).toEqual({ create: 403, delete: 403, calibrate: 403 });
-      expect(appliance.gallery.people.count()).toBe(before);
+      expect(appliance.gallery.countPeople()).toBe(before);
       expect(appliance.matching.threshold).toBe(threshold);
     } finally {
       await reader.close();
@@ -382,8 +382,8 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await dialog.getByRole('button', { name: `Erase ${NAME}` }).click();
     await page.getByText(`${NAME} was deleted.`).waitFor();
     expect(await page.locator(`tr[data-person="${personId}"]`).count()).toBe(0);
-    expect(appliance.gallery.people.get(personId)).toBeNull();
-    expect(appliance.gallery.faces.listByPerson(personId)).toHaveLength(0);
+    expect(appliance.gallery.person(personId)).toBeNull();
+    expect(appliance.gallery.facesOf(personId)).toHaveLength(0);
     const response = await fetch(`${appliance.apiUrl!}/people/${personId}`, { headers: { authorization: `Bearer ${adminKey}` } });
     expect(response.status).toBe(404);
   });

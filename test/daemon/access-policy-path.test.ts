@@ -3,6 +3,7 @@
 // of door `front` only, so `front` gets grant/match and `lab` deny/door_not_permitted — both
 // with the person id, on MQTT and in the audit rows. Then a face+pin door settled over the
 // `pin` request: a wrong PIN, then the right one.
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,7 +97,7 @@ describe('access policy in the decision path (embedded broker)', () => {
 
   it('writes the same reasons to the audit rows', () => {
     for (const doorId of ['front', 'lab']) {
-      const audit = appliance.gallery.decisions.query({ doorId });
+      const audit = new DecisionsRepository(appliance.core.db).query({ doorId });
       expect(audit.map((d) => d.id).sort()).toEqual(decisions(doorId).map((m) => m.eventId).sort());
       for (const row of audit) expect(row).toMatchObject({ personId, payload: { reason: doorId === 'front' ? 'match' : 'door_not_permitted' } });
     }
@@ -148,7 +149,7 @@ describe('access policy in the decision path (embedded broker)', () => {
     expect(decisions('vault').map((m) => `${m.outcome}/${m.reason}`)).toEqual(['deny/pin_required', 'deny/pin_rejected', 'grant/pin_accepted']);
     const granted = decisions('vault')[2]!;
     expect(granted.eventId).toBe((right.data as { eventId: string }).eventId);
-    expect(appliance.gallery.decisions.query({ doorId: 'vault' }).map((d) => d.payload['reason']).sort()).toEqual(['pin_accepted', 'pin_rejected', 'pin_required']);
+    expect(new DecisionsRepository(appliance.core.db).query({ doorId: 'vault' }).map((d) => d.payload['reason']).sort()).toEqual(['pin_accepted', 'pin_rejected', 'pin_required']);
     // No PIN anywhere on the wire back from the appliance.
     for (const m of received) expect(m.text).not.toContain('314159');
   });

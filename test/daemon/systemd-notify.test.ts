@@ -40,7 +40,7 @@ class FakeNotifySocket {
     const path = join(mkdtempSync(join(tmpdir(), 'mg-notify-')), 'notify.sock');
     const child = spawn('python3', ['-c', FAKE_SYSTEMD, path], { stdio: ['ignore', 'pipe', 'inherit'] });
     const socket = new FakeNotifySocket(path, child);
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     await new Promise<void>((resolveBound, reject) => {
       child.once('error', reject);
       lines.on('line', (line) => {

@@ -15,7 +15,7 @@ function service(templates: { personId: string; embedding: Float32Array }[], thr
   let matching: MatchingConfig = { ...parseConfig({}).matching, threshold };
   const applied: { threshold: number; record: CalibrationRecord }[] = [];
   const thresholds = new ThresholdConsole({
-    gallery: { modelId: 'm1', templates: { loadAll: () => templates.map((t, k) => ({ faceId: `f${k}`, ...t })) } as never },
+    gallery: { modelId: 'm1', currentTemplates: () => templates.map((t, k) => ({ faceId: `f${k}`, ...t })) },
     matching: () => matching,
     apply: (t, record) => {
       applied.push({ threshold: t, record });

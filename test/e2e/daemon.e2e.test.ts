@@ -3,7 +3,7 @@
 // the audit log. Skipped where the development data set or mosquitto is absent.
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -17,10 +17,10 @@ import { DecisionMessageSchema, type DecisionMessage } from '../../access/decisi
 import { readImageFile } from '../../pipeline/image.js';
 import { renderAttack } from '../../synthetic/attack-scene.js';
 import { seededRandom } from '../../synthetic/seeded-random.js';
+import { LFW, lfwPhoto as photo } from '../helpers/datasets.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 
-const LFW = resolve(__dirname, '../../../shared/datasets/lfw-dev');
-const photo = (who: string, n: number) => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
 const ENROLLED = 'Jacques_Chirac';
 const STRANGER = 'Hans_Blix';
 
@@ -133,7 +133,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
   });
 
   it('writes every decision to the audit log with the same event id', () => {
-    const audit = appliance.gallery.decisions.query({ doorId: 'lobby' });
+    const audit = new DecisionsRepository(appliance.core.db).query({ doorId: 'lobby' });
     expect(audit.map((d) => d.id).sort()).toEqual(received.map((m) => m.eventId).sort());
     expect(audit.find((d) => d.outcome === 'deny')?.personId).toBeNull();
   });

@@ -15,9 +15,9 @@ interface RouteRef {
 
 /** Every documented route with a concrete URL (path parameters filled with random ids). */
 async function documentedRoutes(api: FastifyInstance): Promise<(RouteRef & { secured: boolean })[]> {
-  const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+  const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json<{
     paths: Record<string, Record<string, { security?: unknown[] }>>;
-  };
+  }>();
   return Object.entries(doc.paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => ({
       method: method.toUpperCase(),
@@ -99,7 +99,7 @@ describe('authentication and roles', () => {
       expect({ method, url, status: response.statusCode, code: response.json().error.code }).toEqual({ method, url, status: 403, code: 'forbidden' });
     }
     expect(rowCounts(t)).toEqual(before);
-    expect(t.core.gallery.people.get(person.id)?.active).toBe(true);
+    expect(t.core.gallery.person(person.id)?.active).toBe(true);
   });
 
   it('answers probes and docs without a key', async () => {
@@ -176,7 +176,7 @@ describe('logs', () => {
       expect(all).not.toContain('mgk_');
       expect(all).not.toMatch(/embedding/i);
       // ...but no image: no PNG/JPEG signature in any encoding, and no long opaque blobs.
-      const crop = t.core.gallery.faces.getCrop(faceId)!;
+      const crop = t.core.gallery.crop(faceId)!;
       expect(all).not.toContain(crop.subarray(0, 48).toString('base64'));
       expect(all).not.toContain(photo!.subarray(0, 48).toString('base64'));
       expect(all).not.toMatch(/[A-Za-z0-9+/=]{200,}/);

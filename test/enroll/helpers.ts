@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { deflateSync } from 'node:zlib';
 import { pino, type Logger } from 'pino';
@@ -18,16 +18,16 @@ import type { Config } from '../../firmware-config/schema.js';
 import { decodeImage, readImageFile } from '../../pipeline/image.js';
 import type { Box, RgbImage } from '../../pipeline/types.js';
 import { ApiKeysRepository } from '../../store/api-keys-repository.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
+import { lfwPhoto, REPO_ROOT } from '../helpers/datasets.js';
 
-export const REPO = resolve(__dirname, '../..');
-export const LFW = resolve(REPO, '../shared/datasets/lfw-dev');
-export const SAMPLE = (n: number): string => join(REPO, 'demo-assets', `sample${n}.jpg`);
-export const lfwPhoto = (who: string, n: number): string => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
+export { LFW, lfwPhoto, REPO_ROOT as REPO } from '../helpers/datasets.js';
+export const SAMPLE = (n: number): string => join(REPO_ROOT, 'demo-assets', `sample${n}.jpg`);
 
 export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}): Config {
   return parseConfig({
     dataDir,
-    model: { detector: join(REPO, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO, 'models/fr_feature/fr_feature.onnx') },
+    model: { detector: join(REPO_ROOT, 'models/blazeface/blazeface_back_256.onnx'), embedder: join(REPO_ROOT, 'models/fr_feature/fr_feature.onnx') },
     ...overrides,
   });
 }
@@ -64,6 +64,7 @@ export function buildApi(t: TestCore, overrides: Partial<EnrolmentApiDeps> = {})
     gallery: t.core.gallery,
     embedder: t.core.embedder,
     apiKeys: t.apiKeys,
+    decisions: new DecisionsRepository(t.core.db),
     config: t.core.config.api,
     logger: pino({ level: 'silent' }),
     ...overrides,

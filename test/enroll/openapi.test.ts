@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { ERROR_CATALOGUE } from '../../enroll/errors.js';
 import { bearer, buildApi, openTestCore, REPO, type TestCore } from './helpers.js';
+import { DecisionsRepository } from '../../store/decisions-repository.js';
 
 const openssl = spawnSync('sh', ['-c', 'command -v openssl'], { encoding: 'utf8' }).status === 0;
 
@@ -46,7 +47,7 @@ describe('OpenAPI document and docs', () => {
       }
     });
     await fresh.ready();
-    const freshDoc = (await fresh.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDoc;
+    const freshDoc = (await fresh.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDoc>();
     await fresh.close();
     const documented = Object.entries(freshDoc.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
@@ -128,7 +129,7 @@ describe('GET /decisions', () => {
       { id: 'e3', decidedAt: 3000, doorId: 'lab', outcome: 'grant', personId: 'p1' },
       { id: 'e4', decidedAt: 4000, doorId: 'lab', outcome: 'unknown', personId: null, cameraId: 'cam-2' },
     ] as const;
-    for (const row of rows) t.core.gallery.decisions.insert({ ...base, ...row });
+    for (const row of rows) new DecisionsRepository(t.core.db).insert({ ...base, ...row });
   });
   afterAll(async () => {
     await api?.close();
@@ -138,7 +139,7 @@ describe('GET /decisions', () => {
   const ids = async (query: string) => {
     const response = await api.inject({ method: 'GET', url: `/decisions${query}`, headers: bearer(t.reader) });
     expect(response.statusCode).toBe(200);
-    const body = response.json() as { items: { id: string }[]; total: number };
+    const body = response.json<{ items: { id: string }[]; total: number }>();
     return { ids: body.items.map((d) => d.id), total: body.total };
   };
 

@@ -59,9 +59,9 @@ describe('free-text fields under random strings (fast-check)', () => {
           expect(snapshot()).toBe(before);
           return;
         }
-        const stored = (res.json() as Record<string, string>)[field];
+        const stored = res.json<Record<string, string>>()[field];
         expect(expected.ok && expected.value).toBe(stored);
-        await app.inject({ method: 'DELETE', url: `/people/${(res.json() as { id: string }).id}`, headers: bearer(t.admin) });
+        await app.inject({ method: 'DELETE', url: `/people/${res.json<{ id: string }>().id}`, headers: bearer(t.admin) });
       }),
       { numRuns: 150 },
     );
@@ -88,8 +88,8 @@ describe('free-text fields under random strings (fast-check)', () => {
         expectClientOrSuccess(res.statusCode, res.body);
         if (res.statusCode >= 400) expect(snapshot()).toBe(before);
         else {
-          expect((res.json() as { displayName: string }).displayName).not.toContain('\uFFFD');
-          await app.inject({ method: 'DELETE', url: `/people/${(res.json() as { id: string }).id}`, headers: bearer(t.admin) });
+          expect(res.json<{ displayName: string }>().displayName).not.toContain('\uFFFD');
+          await app.inject({ method: 'DELETE', url: `/people/${res.json<{ id: string }>().id}`, headers: bearer(t.admin) });
         }
       }),
       { numRuns: 200 },

@@ -7,7 +7,6 @@ import { alignFace } from '../../pipeline/align.js';
 import { BlazeFaceDetector } from '../../pipeline/detector.js';
 import {
   EmbedderInputError,
-  l2Normalize,
   OnnxEmbedder,
   readSidecar,
   sidecarPathFor,
@@ -17,16 +16,11 @@ import {
 import { ModelLoadError } from '../../pipeline/execution-providers.js';
 import { decodeImage, readImageFile } from '../../pipeline/image.js';
 import type { AlignedFace, RgbImage } from '../../pipeline/types.js';
+import { dot } from '../../pipeline/vector.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MODEL = join(ROOT, 'models/fr_feature/fr_feature.onnx');
 const SIDECAR = JSON.parse(readFileSync(sidecarPathFor(MODEL), 'utf8')) as Record<string, unknown>;
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
 /** A temp folder holding the real model under `name.onnx` with the given sidecar content. */
 function modelWithSidecar(sidecar: string | null, name = 'model'): string {
@@ -46,15 +40,6 @@ async function expectLoadError(p: Promise<unknown>, code: string, message?: RegE
   expect((err as ModelLoadError).code).toBe(code);
   if (message) expect((err as Error).message).toMatch(message);
 }
-
-describe('l2Normalize', () => {
-  it('scales to unit length in place and leaves zero alone', () => {
-    const v = Float32Array.from([3, 4]);
-    expect(l2Normalize(v)).toBe(v);
-    expect(Array.from(v)).toEqual([Math.fround(0.6), Math.fround(0.8)]);
-    expect(Array.from(l2Normalize(new Float32Array(3)))).toEqual([0, 0, 0]);
-  });
-});
 
 describe('writeModelInput', () => {
   // Two pixels: (R,G,B) = (10,20,30) and (40,50,60).

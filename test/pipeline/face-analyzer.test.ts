@@ -7,9 +7,10 @@ import { type AnalyzedFace, FaceAnalyzer } from '../../pipeline/face-analyzer.js
 import { readImageFile } from '../../pipeline/image.js';
 import { DEFAULT_QUALITY_LIMITS, DEFAULT_QUALITY_PROFILES, type QualityProfiles } from '../../pipeline/quality.js';
 import type { RgbImage } from '../../pipeline/types.js';
+import { dot } from '../../pipeline/vector.js';
+import { LFW } from '../helpers/datasets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const LFW = '/work/shared/datasets/lfw-dev';
 
 /** Records the batches it is asked to embed; returns a distinct unit vector per face. */
 class RecordingEmbedder implements Embedder {
@@ -26,12 +27,6 @@ class RecordingEmbedder implements Embedder {
     });
   }
   async close(): Promise<void> {}
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 let detector: BlazeFaceDetector;

@@ -18,9 +18,9 @@ import {
   outOfFrameFraction,
 } from '../../pipeline/quality.js';
 import type { FaceDetection, FaceKeypoints, Point, RgbImage } from '../../pipeline/types.js';
+import { LFW } from '../helpers/datasets.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const LFW = '/work/shared/datasets/lfw-dev';
 
 function detection(points: Point[], box = { x: 100, y: 100, width: 120, height: 120 }, score = 0.9): FaceDetection {
   const keypoints = [...points, { x: box.x, y: box.y + 40 }, { x: box.x + box.width, y: box.y + 40 }];

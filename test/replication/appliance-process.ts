@@ -31,8 +31,8 @@ export class ApplianceProcess {
       this.lines.push(line);
       for (const wake of this.waiters) wake();
     };
-    createInterface({ input: child.stdout! }).on('line', take);
-    createInterface({ input: child.stderr! }).on('line', take);
+    createInterface({ input: child.stdout }).on('line', take);
+    createInterface({ input: child.stderr }).on('line', take);
   }
 
   /** Resolves with the first log line (from now on or already seen after `from`) that satisfies `test`. */

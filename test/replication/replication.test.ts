@@ -3,6 +3,8 @@
 // arrival order; forged, tampered or foreign changes are refused and logged; a deletion erases
 // the person's bytes from the replica's files and is confirmed back to the authority; an
 // appliance that was away converges; a key rotation re-seals everything.
+import { TemplatesRepository } from '../../store/templates-repository.js';
+import { FacesRepository } from '../../store/faces-repository.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,19 +19,19 @@ async function enrol(node: Node, name: string, photos = 1): Promise<{ personId: 
   const crops: Buffer[] = [];
   for (let i = 0; i < photos; i++) {
     const crop = await randomCropPng();
-    const face = node.gallery.faces.insert({ personId: person.id, alignedCropPng: crop, sourceSha256: 'a'.repeat(63) + String(i), quality: QUALITY });
-    node.gallery.templates.upsert({ faceId: face.id, modelId: node.gallery.modelId, embedding: new Float32Array(16).fill(0.25) });
+    const face = new FacesRepository(node.db).insert({ personId: person.id, alignedCropPng: crop, sourceSha256: 'a'.repeat(63) + String(i), quality: QUALITY });
+    new TemplatesRepository(node.db).upsert({ faceId: face.id, modelId: node.gallery.modelId, embedding: new Float32Array(16).fill(0.25) });
     crops.push(crop);
   }
   return { personId: person.id, crops };
 }
 
 function galleryState(node: Node): unknown[] {
-  return node.gallery.people.list({ limit: 1000 }).map((p) => ({
+  return node.gallery.listPeople({ limit: 1000 }).map((p) => ({
     id: p.id,
     displayName: p.displayName,
     active: p.active,
-    faces: node.gallery.faces.listByPerson(p.id).map((f) => [f.id, f.cropSha256]),
+    faces: node.gallery.facesOf(p.id).map((f) => [f.id, f.cropSha256]),
   }));
 }
 
@@ -65,9 +67,9 @@ describe('replication between an authority and replicas', () => {
 
     expect(galleryState(door1)).toEqual(galleryState(hq));
     expect(door1.gallery.size).toBe(2); // two templates in the matcher, made by model-b@2
-    const [face] = door1.gallery.faces.listByPerson(ada.personId);
-    expect(door1.gallery.templates.get(face!.id, 'model-b@2')).not.toBeNull();
-    expect(door1.gallery.templates.get(face!.id, 'model-a@1')).toBeNull();
+    const [face] = door1.gallery.facesOf(ada.personId);
+    expect(new TemplatesRepository(door1.db).get(face!.id, 'model-b@2')).not.toBeNull();
+    expect(new TemplatesRepository(door1.db).get(face!.id, 'model-a@1')).toBeNull();
     // The replica reported: it is known to the authority with its model and its acknowledgement.
     await authority.flush();
     expect(authority.repository.replicas()).toMatchObject([{ replicaId: 'door-1', modelId: 'model-b@2', people: 1 }]);
@@ -115,13 +117,13 @@ describe('replication between an authority and replicas', () => {
     expect(await replica.apply({ topic, payload: Buffer.from('{"v":1}') })).toBe('refused');
     expect(await replica.apply({ topic: site.topics.person('p-other'), payload: envelope })).toBe('refused');
 
-    expect(door1.gallery.people.count()).toBe(0);
+    expect(door1.gallery.countPeople()).toBe(0);
     const refusals = door1.log.lines.filter((l) => l['msg'] === 'replicated change refused').map((l) => l['reason']);
     expect(refusals).toEqual(['bad_signature', 'bad_signature', 'wrong_authority', 'decryption_failed', 'malformed', 'topic_mismatch']);
     expect(door1.log.text()).not.toContain('Mallory');
     // The genuine one is accepted.
     expect(await replica.apply({ topic, payload: envelope })).toBe('applied');
-    expect(door1.gallery.people.get('p-forged')?.displayName).toBe('Mallory');
+    expect(door1.gallery.person('p-forged')?.displayName).toBe('Mallory');
   });
 
   it('applies each revision once and never goes back to an older one, whatever the arrival order', async () => {
@@ -131,7 +133,7 @@ describe('replication between an authority and replicas', () => {
     const ada = await enrol(hq, 'Ada');
     await authority.flush();
     const older = site.broker.retained.get(site.topics.person(ada.personId))!;
-    hq.gallery.people.update(ada.personId, { displayName: 'Ada King' });
+    hq.gallery.updatePerson(ada.personId, { displayName: 'Ada King' });
     await authority.flush();
     const newer = site.broker.retained.get(site.topics.person(ada.personId))!;
 
@@ -139,7 +141,7 @@ describe('replication between an authority and replicas', () => {
     expect(await replica.apply({ topic, payload: newer })).toBe('applied');
     expect(await replica.apply({ topic, payload: newer })).toBe('stale');
     expect(await replica.apply({ topic, payload: older })).toBe('stale');
-    expect(door1.gallery.people.get(ada.personId)?.displayName).toBe('Ada King');
+    expect(door1.gallery.person(ada.personId)?.displayName).toBe('Ada King');
     expect(replica.repository.applied(ada.personId)).toMatchObject({ authorityId: 'hq-1', tombstone: false });
   });
 
@@ -159,7 +161,7 @@ describe('replication between an authority and replicas', () => {
     await settle(replica);
     await authority.flush();
 
-    expect(door1.gallery.people.get(victim.personId)).toBeNull();
+    expect(door1.gallery.person(victim.personId)).toBeNull();
     expect(door1.gallery.size).toBe(1);
     for (const crop of victim.crops) expect(bytesOnDisk(door1, crop)).toBe(false);
     expect(bytesOnDisk(door1, keeper.crops[0]!)).toBe(true);
@@ -213,11 +215,11 @@ describe('replication between an authority and replicas', () => {
     door1.transport.connect();
     const ada = await enrol(hq, 'Ada');
     await authority.flush(); // not connected: nothing leaves, nothing is lost
-    expect(door1.gallery.people.count()).toBe(0);
+    expect(door1.gallery.countPeople()).toBe(0);
     hq.transport.connect();
     await authority.flush();
     await settle(replica);
-    expect(door1.gallery.people.get(ada.personId)).not.toBeNull();
+    expect(door1.gallery.person(ada.personId)).not.toBeNull();
   });
 
   it('after a key rotation everything is re-sealed; a replica without the new key refuses and says which version', async () => {
@@ -237,13 +239,13 @@ describe('replication between an authority and replicas', () => {
     const stale = site.replica(door1, 'hq-1', { current: 1, keys: [site.keyFile.keys[0]!] });
     door1.transport.connect();
     await settle(stale);
-    expect(door1.gallery.people.count()).toBe(0);
+    expect(door1.gallery.countPeople()).toBe(0);
     expect(door1.log.lines.find((l) => l['msg'] === 'replicated change refused')).toMatchObject({ reason: 'unknown_key_version' });
 
     const door2 = site.node('door-2');
     const current = site.replica(door2, 'hq-1');
     door2.transport.connect();
     await settle(current);
-    expect(door2.gallery.people.count()).toBe(1);
+    expect(door2.gallery.countPeople()).toBe(1);
   });
 });

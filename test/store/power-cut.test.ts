@@ -15,17 +15,22 @@ import { makeTempDir, type TempDir } from './helpers.js';
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BATCH = 25;
 
-/** The child runs the real store code; Node 20 cannot run .ts, so transpile store/ into the temp dir. */
+/**
+ * The child runs the real store code; Node 20 cannot run .ts, so transpile store/ and the room
+ * below it (pipeline/, e.g. the CodedError base) into the temp dir.
+ */
 function buildStoreForChild(dir: TempDir): void {
-  const out = join(dir.path, 'store');
-  mkdirSync(out);
-  for (const name of readdirSync(join(REPO_ROOT, 'store')).filter((file) => file.endsWith('.ts'))) {
-    const source = readFileSync(join(REPO_ROOT, 'store', name), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: name,
-    });
-    writeFileSync(join(out, name.replace(/\.ts$/, '.js')), outputText);
+  for (const room of ['store', 'pipeline']) {
+    const out = join(dir.path, room);
+    mkdirSync(out);
+    for (const name of readdirSync(join(REPO_ROOT, room)).filter((file) => file.endsWith('.ts'))) {
+      const source = readFileSync(join(REPO_ROOT, room, name), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+        fileName: name,
+      });
+      writeFileSync(join(out, name.replace(/\.ts$/, '.js')), outputText);
+    }
   }
   writeFileSync(join(dir.path, 'package.json'), JSON.stringify({ type: 'module' }));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir.path, 'node_modules'), 'dir');

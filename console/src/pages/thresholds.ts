@@ -3,7 +3,7 @@
 // measurements the appliance keeps, and re-calibration for a new target: preview, then apply.
 import { canChange, describe, request } from '../api.js';
 import { field, h, replace, statusLine } from '../dom.js';
-import { dateTime, rate, score } from '../format.js';
+import { dateTime, rate } from '../format.js';
 
 interface ThresholdView {
   operatingPoint: {

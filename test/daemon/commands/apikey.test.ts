@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkText, TEXT_RULES } from '../../../access/text-field.js';
@@ -11,6 +10,7 @@ import { DATABASE_FILE } from '../../../daemon/appliance.js';
 import { main } from '../../../daemon/main.js';
 import { openDatabase } from '../../../store/database.js';
 import { ApiKeysRepository, hashApiKey } from '../../../store/api-keys-repository.js';
+import { runWithIo } from '../../helpers/command-io.js';
 
 let dir: string;
 let configPath: string;
@@ -23,15 +23,8 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function maskgate(...args: string[]): Promise<{ code: number; lines: string[]; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(['apikey', ...args], { stdin: Readable.from([]), stdout, stderr });
-  const text = Buffer.concat(out).toString('utf8');
-  return { code, lines: text.split('\n').filter(Boolean), stderr: Buffer.concat(err).toString('utf8') };
+  const { code, stdout, stderr } = await runWithIo((io) => main(['apikey', ...args], io));
+  return { code, lines: stdout.split('\n').filter(Boolean), stderr };
 }
 
 function withKeys<T>(use: (keys: ApiKeysRepository) => T): T {

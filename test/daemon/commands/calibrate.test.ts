@@ -16,11 +16,11 @@ import { loadConfigFile } from '../../../firmware-config/load.js';
 import { readImageFile } from '../../../pipeline/image.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
 import { runWithIo } from '../../helpers/command-io.js';
+import { LFW } from '../../helpers/datasets.js';
 
 const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
 const ROOT = join(import.meta.dirname, '../../..');
-const LFW = join(ROOT, '../shared/datasets/lfw-dev');
 
 function configJson(dataDir: string): Record<string, unknown> {
   return {
@@ -180,7 +180,7 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
     });
     const outcomes = await photos.embedAll(heldOut.map((source) => ({ source, maskColour: PROBE_MASK_COLOUR })), 8);
     const probes = outcomes.flatMap((o) => (o.ok ? [o.embedding] : []));
-    const templates = [...appliance.gallery.templates.loadAll(appliance.core.embedder.modelId)].map((t) => t.embedding);
+    const templates = [...appliance.gallery.currentTemplates()].map((t) => t.embedding);
     const scores = probeComparisons(probes, templates);
     expect(scores.length).toBeGreaterThan(1000);
     const heldOutFmr = scores.filter((s) => s >= report.threshold).length / scores.length;

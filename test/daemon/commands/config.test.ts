@@ -46,7 +46,7 @@ describe('maskgate config check', () => {
   });
 
   it('reports JSON syntax errors and unreadable files as problems too', async () => {
-    expect((await cli('config', 'check', configFile('{"mqtt": '))).stdout).toMatch(/1 problem\n  - .*not valid JSON/);
+    expect((await cli('config', 'check', configFile('{"mqtt": '))).stdout).toMatch(/1 problem\n {2}- .*not valid JSON/);
     const missing = await cli('config', 'check', '/nonexistent/config.json');
     expect(missing.code).toBe(1);
     expect(missing.stdout).toMatch(/Cannot read config file/);
@@ -84,9 +84,9 @@ describe('maskgate config print', () => {
     const { code, stdout } = await cli('config', 'print', '--config', file);
     expect(code).toBe(0);
     expect(stdout).not.toContain('hunter2');
-    const printed = JSON.parse(stdout) as Record<string, any>;
+    const printed = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
     expect(printed['mqtt']).toMatchObject({ url: 'mqtts://maskgate:********@broker:8883', password: '********', keepaliveSeconds: 30 });
-    expect(printed['mqtt']['tls']).toEqual({ caFile: resolve('ca.pem'), rejectUnauthorized: true });
+    expect(printed['mqtt']?.['tls']).toEqual({ caFile: resolve('ca.pem'), rejectUnauthorized: true });
     expect(printed['metrics']).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
     expect(printed['doors']).toEqual([]);
   });

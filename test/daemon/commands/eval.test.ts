@@ -9,12 +9,12 @@ import { FTA_SCORE } from '../../../field-tools/metrics.js';
 import { formatPairsCsv, samplePairs } from '../../../field-tools/pairs.js';
 import { parseConfig as defaultConfig } from '../../../firmware-config/load.js';
 import { runWithIo } from '../../helpers/command-io.js';
+import { LFW } from '../../helpers/datasets.js';
 
 const DEFAULT_THRESHOLD = defaultConfig({}).matching.threshold;
 
 const ROOT = join(import.meta.dirname, '../../..');
 const ASSETS = join(ROOT, 'demo-assets');
-const LFW = join(ROOT, '../shared/datasets/lfw-dev');
 
 interface VectorCase {
   readonly name: string;

@@ -73,7 +73,7 @@ describe('alignment test vectors', () => {
 
       // The matrix is a pure function of the stored keypoints.
       const m: Affine2x3 = alignmentMatrix(toDetection(expected), vector.cropSize);
-      [...expected.matrix[0]!, ...expected.matrix[1]!].forEach((v, j) => expect(m[j]).toBeCloseTo(v, 9));
+      [...expected.matrix[0], ...expected.matrix[1]].forEach((v, j) => expect(m[j]).toBeCloseTo(v, 9));
 
       const stored = await readImageFile(join(HERE, expected.crop));
       // Aligning the stored detection reproduces the stored crop (exactly, barring float noise)...
