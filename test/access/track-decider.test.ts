@@ -115,8 +115,8 @@ describe('TrackDecider with presentation-attack detection', () => {
 
   it('ignores PAD where the door turns it off, and applies a per-door threshold', async () => {
     const off = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: false, threshold: 0.5 } });
-    expect(off.observe('t', unit(1, 0, 0), 0, { padScore: 0.99, masked: false })).toMatchObject({ outcome: 'grant', pad: null });
+    expect(await off.observe('t', unit(1, 0, 0), 0, { padScore: 0.99, masked: false })).toMatchObject({ outcome: 'grant', pad: null });
     const strict = new TrackDecider(gallery, people, { ...settings, framesPerDecision: 1, pad: { enabled: true, threshold: 0.05 } });
-    expect(strict.observe('t', unit(1, 0, 0), 0, live())).toMatchObject({ outcome: 'deny', reason: 'presentation_attack' });
+    expect(await strict.observe('t', unit(1, 0, 0), 0, live())).toMatchObject({ outcome: 'deny', reason: 'presentation_attack' });
   });
 });
