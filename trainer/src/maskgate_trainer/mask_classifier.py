@@ -9,6 +9,7 @@ evaluated on MFR2's real masked and unmasked photos, which it never sees in trai
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
 from pathlib import Path
@@ -38,7 +39,7 @@ class MaskNet(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         channels = [3, 16, 32, 48, 64]
-        for a, b in zip(channels, channels[1:]):
+        for a, b in itertools.pairwise(channels):
             layers += [nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(channels[-1], 2)

@@ -14,11 +14,11 @@ the image is too small), shifted inside the image, bilinear to 128x128, RGB, raw
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import time
 
 import cv2
 import numpy as np
@@ -51,14 +51,16 @@ def read_list(list_csv: Path) -> list[Presentation]:
     for line in csv.reader(list_csv.read_text().splitlines()):
         if not line or line[0].startswith("#"):
             continue
-        path, label, kind = (line + [""])[:3]
+        path, label, kind = [*line, ""][:3]
         if label not in ("bona_fide", "attack"):
             raise PadHeadError("bad_list", f"{list_csv}: label must be bona_fide or attack, got {label!r}")
         rows.append(Presentation(list_csv.parent / path, label == "attack", kind))
     return rows
 
 
-def crop_rect(box: tuple[float, float, float, float], width: int, height: int, scale: float = CROP_SCALE) -> tuple[float, float, float, float]:
+def crop_rect(
+    box: tuple[float, float, float, float], width: int, height: int, scale: float = CROP_SCALE
+) -> tuple[float, float, float, float]:
     """(x, y, w, h) exactly as padCropRect in pipeline/pad-model.ts."""
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
@@ -75,7 +77,8 @@ def pad_crop(image_rgb: np.ndarray, box: tuple[float, float, float, float]) -> n
     x, y, w, h = crop_rect(box, image_rgb.shape[1], image_rgb.shape[0])
     sx, sy = w / CROP_SIZE, h / CROP_SIZE
     m = np.array([[sx, 0, x + 0.5 * sx - 0.5], [0, sy, y + 0.5 * sy - 0.5]], dtype=np.float64)
-    return cv2.warpAffine(image_rgb, m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(image_rgb, m, (CROP_SIZE, CROP_SIZE), flags=flags, borderMode=cv2.BORDER_REPLICATE)
 
 
 class PadNet(nn.Module):
@@ -85,7 +88,7 @@ class PadNet(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         channels = [3, 16, 32, 48, 64, 96]
-        for a, b in zip(channels, channels[1:]):
+        for a, b in itertools.pairwise(channels):
             layers += [nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True)]
         self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(channels[-1], 2))
@@ -182,7 +185,7 @@ def export_net(net: PadNet, out_path: Path, provenance: dict) -> dict:
 
 def _by_type(rows: list[Presentation], scores: np.ndarray, kept: np.ndarray, types: set[str]) -> dict[str, np.ndarray]:
     out: dict[str, list[float]] = {}
-    for r, s, k in zip(rows, scores, kept):
+    for r, s, k in zip(rows, scores, kept, strict=False):
         if k and r.attack and r.kind in types:
             out.setdefault(r.kind, []).append(float(s))
     return {k: np.asarray(v) for k, v in out.items()}
@@ -195,7 +198,7 @@ def run(train_lists: list[Path], eval_list: Path, detector_path: Path, out_path:
     ct, kt = extract_crops(train_rows, detector_path)
     ce, ke = extract_crops(eval_rows, detector_path)
     xt, xe = _tensor(ct[kt]), _tensor(ce)
-    train_kept = [r for r, k in zip(train_rows, kt) if k]
+    train_kept = [r for r, k in zip(train_rows, kt, strict=False) if k]
     yt = np.array([r.attack for r in train_kept], dtype=np.int64)
     bona_eval = np.array([not r.attack for r in eval_rows]) & ke
     attack_types = sorted({r.kind for r in train_rows if r.attack})
