@@ -1,3 +1,4 @@
+import { LFW, MFR2 } from '../helpers/datasets.js';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,8 +171,6 @@ describe('when a face needs the padded pass', () => {
   });
 });
 
-const MFR2 = join(ROOT, '../shared/datasets/mfr2');
-const LFW = join(ROOT, '../shared/datasets/lfw-dev');
 
 describe('BlazeFaceDetector', () => {
   let detector: BlazeFaceDetector;

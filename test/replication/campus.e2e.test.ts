@@ -23,13 +23,12 @@ import { ApiKeysRepository } from '../../store/api-keys-repository.js';
 import { openDatabase } from '../../store/database.js';
 import { writeClip } from '../../synthetic/door-clip.js';
 import { MosquittoBroker, mosquittoAvailable } from '../helpers/mosquitto.js';
+import { LFW, lfwPhoto as photo } from '../helpers/datasets.js';
 import { freePort } from '../helpers/net.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { ApplianceProcess, CLI } from './appliance-process.js';
 
 const REPO = resolve(__dirname, '../..');
-const LFW = resolve(REPO, '../shared/datasets/lfw-dev');
-const photo = (who: string, n: number) => join(LFW, who, `${who}_${String(n).padStart(4, '0')}.jpg`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Gallery {
