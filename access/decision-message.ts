@@ -1,6 +1,7 @@
 // The access decision for one face track: the domain's output, published to doors by the daemon
 // and kept in the audit trail. The JSON Schema in `docs/schemas/` is generated from this definition.
 import Type, { type Static } from 'typebox';
+import { ThresholdConditionSchema } from './condition-threshold.js';
 export const OutcomeSchema = Type.Union([Type.Literal('grant'), Type.Literal('deny'), Type.Literal('unknown')], {
   title: 'grant: matched an active enrolled person the access policy lets through; deny: a usable face matched nobody, an inactive person, or a person the policy refuses (see reason); unknown: no usable face was acquired (FTA)',
 });
@@ -58,7 +59,8 @@ export const DecisionMessageSchema = Type.Object(
     personId: Type.Union([Type.String(), Type.Null()]),
     personName: Type.Union([Type.String(), Type.Null()]),
     score: Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Null()], { title: 'Best cosine similarity' }),
-    threshold: Type.Number({ title: 'Threshold in force' }),
+    threshold: Type.Number({ title: 'Threshold in force: that of the face\'s mask condition where per-condition thresholds are configured' }),
+    thresholdCondition: ThresholdConditionSchema,
     targetFmr: Type.Union([Type.Number(), Type.Null()], { title: 'FMR target the threshold was calibrated for, if any' }),
     modelId: Type.String(),
     masked: Type.Union([Type.Boolean(), Type.Null()], {

@@ -42,7 +42,13 @@ export class DecisionSink {
       modelId: message.modelId,
       masked: decision.masked,
       expiresAt: decision.expiresAt,
-      payload: { reason: decision.reason, framesUsed: decision.framesUsed, targetFmr: decision.targetFmr, pad: padResult(decision) },
+      payload: {
+        reason: decision.reason,
+        framesUsed: decision.framesUsed,
+        targetFmr: decision.targetFmr,
+        thresholdCondition: decision.thresholdCondition,
+        pad: padResult(decision),
+      },
     });
     this.publisher.publish(message);
     this.logger.info(
@@ -57,6 +63,7 @@ export class DecisionSink {
         personId: message.personId,
         score: message.score === null ? null : Number(message.score.toFixed(4)),
         threshold: message.threshold,
+        thresholdCondition: message.thresholdCondition,
       },
       'decision',
     );
@@ -85,6 +92,7 @@ export function toMessage(decision: TrackDecision, camera: CameraConfig, applian
     personName: decision.personName,
     score: decision.score,
     threshold: decision.threshold,
+    thresholdCondition: decision.thresholdCondition,
     targetFmr: decision.targetFmr,
     modelId,
     masked: decision.masked,

@@ -9,6 +9,7 @@ import { l2Normalize } from '../pipeline/vector.js';
 import type { FaceEvidence } from '../pipeline/types.js';
 import type { DecisionReason, Outcome } from './decision-message.js';
 import { padVerdict, type PadSettings, type PadVerdict } from './pad-fusion.js';
+import { thresholdFor, type AppliedThreshold, type ConditionThresholds, type ThresholdCondition } from './condition-threshold.js';
 
 export interface GallerySearch {
   /** The `k` best people for a fused probe; may scan off the event loop (a campus-sized gallery). */
@@ -21,6 +22,8 @@ export interface PersonDirectory {
 
 export interface DecisionSettings {
   readonly threshold: number;
+  /** Per-condition thresholds, chosen by the track's mask flag (condition-threshold.ts); absent: `threshold` for all. */
+  readonly thresholds?: ConditionThresholds;
   readonly targetFmr: number | null;
   readonly framesPerDecision: number;
   readonly redecideAfterMs: number;
@@ -37,7 +40,9 @@ export interface TrackDecision {
   readonly personId: string | null;
   readonly personName: string | null;
   readonly score: number | null;
+  /** The threshold applied: that of the track's mask condition where one is configured. */
   readonly threshold: number;
+  readonly thresholdCondition: ThresholdCondition;
   readonly targetFmr: number | null;
   readonly framesUsed: number;
   readonly firstSeenAt: number;
@@ -130,14 +135,15 @@ export class TrackDecider {
     const probe = l2Normalize(Float32Array.from(track.sum!));
     track.decidedAt = now;
     const [best] = await this.gallery.searchForDecision(probe, 1);
+    const { threshold } = this.appliedThreshold(track);
     const pad = this.settings.pad?.enabled ? padVerdict(track.evidence.flatMap((e) => (e.padScore === null ? [] : [e.padScore])), this.settings.pad) : null;
     if (pad && (pad.attack || pad.score === null)) {
       // An attack names whom it matched (the audit shows who was impersonated) but never grants;
       // a track PAD could not score is refused the same way rather than let through.
-      const matched = best && best.score >= this.settings.threshold ? best.personId : null;
+      const matched = best && best.score >= threshold ? best.personId : null;
       return this.build(trackId, track, now, { outcome: 'deny', reason: pad.attack ? 'presentation_attack' : 'pad_failed', personId: matched, score: best?.score ?? null }, pad);
     }
-    if (!best || best.score < this.settings.threshold) {
+    if (!best || best.score < threshold) {
       return this.build(trackId, track, now, { outcome: 'deny', reason: 'no_match', personId: null, score: best?.score ?? null }, pad);
     }
     const person = this.people.lookup(best.personId);
@@ -156,12 +162,14 @@ export class TrackDecider {
   ): TrackDecision {
     track.decidedAt = now;
     const personName = result.personId ? (this.people.lookup(result.personId)?.displayName ?? null) : null;
+    const applied = this.appliedThreshold(track);
     return {
       eventId: randomUUID(),
       trackId,
       ...result,
       personName,
-      threshold: this.settings.threshold,
+      threshold: applied.threshold,
+      thresholdCondition: applied.condition,
       targetFmr: this.settings.targetFmr,
       framesUsed: track.usable,
       firstSeenAt: track.firstSeenAt,
@@ -170,5 +178,9 @@ export class TrackDecider {
       pad,
       masked: majorityMasked(track.evidence),
     };
+  }
+
+  private appliedThreshold(track: PendingTrack): AppliedThreshold {
+    return thresholdFor(this.settings.threshold, this.settings.thresholds, majorityMasked(track.evidence));
   }
 }

@@ -83,6 +83,8 @@ export function decisionSettings(matching: MatchingConfig, camera: CameraConfig,
   return {
     ...(pad ? { pad } : {}),
     threshold: camera.threshold ?? matching.threshold,
+    // A camera's own threshold holds for every condition, as it did before per-condition thresholds.
+    ...(camera.threshold === undefined && matching.thresholds ? { thresholds: matching.thresholds } : {}),
     // An overridden threshold was not calibrated for the FMR target: do not claim it was.
     targetFmr: camera.threshold === undefined ? (matching.calibration?.targetFmr ?? null) : null,
     framesPerDecision: matching.framesPerDecision,
@@ -91,15 +93,22 @@ export function decisionSettings(matching: MatchingConfig, camera: CameraConfig,
   };
 }
 
-/** The matching settings for one door: its own threshold and grant expiry where it has them. */
+/**
+ * The matching settings for one door: its own thresholds and grant expiry where it has them. A
+ * door that sets `threshold` or `thresholds` replaces the site's whole set (a stricter door
+ * stays stricter for masked faces too) and was not calibrated for the site's target.
+ */
 export function doorMatching(matching: MatchingConfig, door: DoorConfig | undefined): MatchingConfig {
   if (!door) return matching;
-  const { calibration, ...rest } = matching;
+  const { calibration, thresholds, ...rest } = matching;
+  const overridden = door.threshold !== undefined || door.thresholds !== undefined;
+  const own = overridden ? { thresholds: door.thresholds } : { thresholds, calibration };
   return {
     ...rest,
     threshold: door.threshold ?? matching.threshold,
     grantTtlMs: door.grantTtlMs ?? matching.grantTtlMs,
-    ...(calibration && door.threshold === undefined ? { calibration } : {}),
+    ...(own.thresholds ? { thresholds: own.thresholds } : {}),
+    ...(own.calibration ? { calibration: own.calibration } : {}),
   };
 }
 

@@ -54,6 +54,17 @@ export const ModelConfigSchema = Type.Object(
   { ...Strict, ...RequiresRestart, title: 'Models', default: {} },
 );
 
+/** The evidence behind one probe condition's threshold (matching.thresholds). */
+export const ConditionCalibrationSchema = Type.Object(
+  {
+    threshold: Type.Number({ title: 'Threshold written for this condition', minimum: -1, maximum: 1 }),
+    impostorComparisons: Type.Integer({ title: 'Impostor comparisons of this condition measured', minimum: 0 }),
+    empiricalFmr: Type.Number({ title: 'FMR measured on them at the threshold', minimum: 0, maximum: 1 }),
+    fmrUpperBound95: Type.Number({ title: '95% upper bound on FMR at the threshold', minimum: 0, maximum: 1 }),
+  },
+  { ...Strict, title: 'Calibration of one probe condition' },
+);
+
 export const CalibrationRecordSchema = Type.Object(
   {
     method: Type.String({ title: 'How the threshold was obtained', maxLength: 200 }),
@@ -70,8 +81,29 @@ export const CalibrationRecordSchema = Type.Object(
     ),
     modelId: Type.String({ title: 'Model the threshold was calibrated for', maxLength: 200 }),
     calibratedAt: Type.String({ title: 'ISO 8601 time of calibration', maxLength: 64 }),
+    byCondition: Type.Optional(
+      Type.Object(
+        { masked: Type.Optional(ConditionCalibrationSchema), unmasked: Type.Optional(ConditionCalibrationSchema) },
+        { ...Strict, title: 'Per-condition thresholds written (matching.thresholds), each from its own impostor comparisons' },
+      ),
+    ),
   },
   { ...Strict, title: 'Calibration record' },
+);
+
+// Masked and unmasked probes have different impostor score distributions: the threshold of the
+// decision's mask condition (access/condition-threshold.ts). Either may be absent; `threshold`
+// stands in for it.
+export const ConditionThresholdsSchema = Type.Object(
+  {
+    masked: Type.Optional(Type.Number({ title: 'Threshold for faces the mask classifier flags as masked', minimum: -1, maximum: 1 })),
+    unmasked: Type.Optional(Type.Number({ title: 'Threshold for faces the mask classifier flags as unmasked', minimum: -1, maximum: 1 })),
+  },
+  {
+    ...Strict,
+    title:
+      'Per-condition thresholds, chosen by the mask flag (set by `maskgate calibrate`); a face whose mask flag is unknown gets the higher of the two',
+  },
 );
 
 export const MatchingConfigSchema = Type.Object(
@@ -84,6 +116,7 @@ export const MatchingConfigSchema = Type.Object(
       maximum: 1,
       default: 0.35,
     }),
+    thresholds: Type.Optional(ConditionThresholdsSchema),
     calibration: Type.Optional(CalibrationRecordSchema),
     framesPerDecision: Type.Integer({
       title: 'Usable face frames fused per track before deciding',
@@ -243,7 +276,9 @@ export const CameraConfigSchema = Type.Object(
         title: 'File and lavfi sources only: play at the native rate (default true for them); live sources are real time by nature',
       }),
     ),
-    threshold: Type.Optional(Type.Number({ title: 'Per-camera override of matching.threshold', minimum: -1, maximum: 1 })),
+    threshold: Type.Optional(
+      Type.Number({ title: 'Per-camera override of matching.threshold, for every mask condition (per-condition thresholds are not inherited)', minimum: -1, maximum: 1 }),
+    ),
   },
   { ...Strict, title: 'Camera' },
 );
@@ -282,6 +317,9 @@ export const DoorConfigSchema = Type.Object(
     threshold: Type.Optional(
       Type.Number({ title: "Per-door override of matching.threshold (a camera's own threshold wins)", minimum: -1, maximum: 1 }),
     ),
+    // A door that sets `threshold` or `thresholds` does not inherit matching.thresholds: the
+    // site's per-condition values were calibrated with the site's threshold, not the door's.
+    thresholds: Type.Optional(ConditionThresholdsSchema),
     pad: Type.Optional(
       Type.Object(
         {
@@ -414,6 +452,7 @@ export type MqttConfig = Static<typeof MqttConfigSchema>;
 export type ModelConfig = Static<typeof ModelConfigSchema>;
 export type MatchingConfig = Static<typeof MatchingConfigSchema>;
 export type QualityConfig = Static<typeof QualityConfigSchema>;
+export type ConditionThresholdsConfig = Static<typeof ConditionThresholdsSchema>;
 export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;
 export type PadConfig = Static<typeof PadConfigSchema>;
 export type PadCalibrationRecord = Static<typeof PadCalibrationRecordSchema>;

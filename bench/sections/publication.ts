@@ -22,6 +22,7 @@ export function sampleDecision(now = Date.now()): DecisionMessage {
     personName: 'Ada Lovelace',
     score: 0.6123,
     threshold: 0.42,
+    thresholdCondition: 'masked',
     targetFmr: 0.001,
     framesUsed: 3,
     firstSeenAt: now - 400,

@@ -120,3 +120,49 @@ describe('TrackDecider with presentation-attack detection', () => {
     expect(await strict.observe('t', unit(1, 0, 0), 0, live())).toMatchObject({ outcome: 'deny', reason: 'presentation_attack' });
   });
 });
+
+describe('TrackDecider with per-condition thresholds', () => {
+  // A probe scoring 0.8 against alice: above the masked threshold, below the unmasked one.
+  const probe = unit(0.8, 0, 0.6);
+  const perCondition: DecisionSettings = { ...settings, framesPerDecision: 3, threshold: 0.85, thresholds: { masked: 0.75, unmasked: 0.9 } };
+  const visit = async (decider: TrackDecider, track: string, flags: readonly (boolean | null)[]) => {
+    let decision = null;
+    for (const [k, masked] of flags.entries()) decision = await decider.observe(track, probe, k, { padScore: null, masked });
+    return decision;
+  };
+
+  it('grants a masked face scoring between the thresholds, and denies the same score on an unmasked face', async () => {
+    const decider = new TrackDecider(gallery, people, perCondition);
+    const masked = await visit(decider, 'masked', [true, true, false]);
+    expect(masked).toMatchObject({ outcome: 'grant', personId: 'alice', masked: true, threshold: 0.75, thresholdCondition: 'masked' });
+    expect(masked!.score).toBeCloseTo(0.8, 6);
+    const unmasked = await visit(decider, 'unmasked', [false, false, true]);
+    expect(unmasked).toMatchObject({ outcome: 'deny', reason: 'no_match', personId: null, masked: false, threshold: 0.9, thresholdCondition: 'unmasked' });
+  });
+
+  it('applies the stricter threshold when no frame could be classified', async () => {
+    const decider = new TrackDecider(gallery, people, perCondition);
+    expect(await visit(decider, 'unknown', [null, null, null])).toMatchObject({ outcome: 'deny', masked: null, threshold: 0.9, thresholdCondition: 'unknown' });
+    // One classified frame is enough to know the condition.
+    expect(await visit(decider, 'one-flag', [null, true, null])).toMatchObject({ outcome: 'grant', masked: true, thresholdCondition: 'masked' });
+  });
+
+  it('applies the single threshold to every condition without per-condition values, as before', async () => {
+    const decider = new TrackDecider(gallery, people, { ...settings, threshold: 0.85 });
+    expect(await visit(decider, 'masked', [true, true, true])).toMatchObject({ outcome: 'deny', threshold: 0.85, thresholdCondition: 'single' });
+  });
+
+  it('names the impersonated person of an attack by the threshold of its condition', async () => {
+    const decider = new TrackDecider(gallery, people, { ...perCondition, pad: { enabled: true, threshold: 0.5 } });
+    let decision = null;
+    for (let k = 0; k < 3; k++) decision = await decider.observe('attack', probe, k, { padScore: 0.9, masked: true });
+    expect(decision).toMatchObject({ outcome: 'deny', reason: 'presentation_attack', personId: 'alice', thresholdCondition: 'masked' });
+  });
+
+  it('follows a settings update: per-condition thresholds switched off mid-visit apply to the next decision', async () => {
+    const decider = new TrackDecider(gallery, people, perCondition);
+    expect(await visit(decider, 'a', [true, true, true])).toMatchObject({ outcome: 'grant' });
+    decider.updateSettings({ ...perCondition, thresholds: undefined });
+    expect(await visit(decider, 'b', [true, true, true])).toMatchObject({ outcome: 'deny', threshold: 0.85, thresholdCondition: 'single' });
+  });
+});

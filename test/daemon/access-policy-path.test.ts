@@ -121,6 +121,7 @@ describe('access policy in the decision path (embedded broker)', () => {
       personName: 'Sam Sample',
       score: 0.8,
       threshold: 0.4,
+      thresholdCondition: 'single',
       targetFmr: null,
       framesUsed: 3,
       firstSeenAt: now - 500,

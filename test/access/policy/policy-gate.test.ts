@@ -18,6 +18,7 @@ function faceDecision(personId: string | null, overrides: Partial<TrackDecision>
     personName: 'Ada',
     score: 0.7,
     threshold: 0.4,
+    thresholdCondition: 'single',
     pad: null,
     masked: null,
     targetFmr: null,

@@ -159,6 +159,7 @@ export function syntheticDecision(overrides: Partial<DecisionMessage> = {}): Dec
     personName: 'Ada Lovelace',
     score: 0.61,
     threshold: 0.42,
+    thresholdCondition: 'single',
     targetFmr: 0.001,
     modelId: 'test-model',
     masked: true,

@@ -113,6 +113,7 @@ describe('requests answered by the appliance (embedded broker, MQTT 3.1.1)', () 
       personName: null,
       score: 0.12,
       threshold: 0.5,
+      thresholdCondition: 'single',
       targetFmr: null,
       framesUsed: 3,
       firstSeenAt: now - 800,

@@ -31,6 +31,7 @@ const message: DecisionMessage = {
   personName: 'Ada',
   score: 0.61,
   threshold: 0.35,
+  thresholdCondition: 'single',
   targetFmr: null,
   modelId: 'm',
   masked: true,
