@@ -365,11 +365,15 @@ export class Appliance {
    */
   applyCalibration(threshold: number, record: CalibrationRecord): string | null {
     const path = this.options.configPath ?? null;
+    // The console calibrates one threshold on the gallery alone; per-condition thresholds left
+    // in place would keep deciding every flagged face, so the operator's choice would not hold.
+    const { thresholds: _replaced, ...matching } = this.config.matching;
     const next = path
       ? updateConfigFile(path, (raw) => {
-          raw['matching'] = { ...((raw['matching'] ?? {}) as Record<string, unknown>), threshold, calibration: record };
+          const { thresholds: _replacedInFile, ...kept } = (raw['matching'] ?? {}) as Record<string, unknown>;
+          raw['matching'] = { ...kept, threshold, calibration: record };
         })
-      : { ...this.config, matching: { ...this.config.matching, threshold, calibration: record } };
+      : { ...this.config, matching: { ...matching, threshold, calibration: record } };
     this.applyConfig({ ...this.config, matching: next.matching });
     return path;
   }

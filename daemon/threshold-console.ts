@@ -19,6 +19,7 @@ import {
 import { rateCurve, rocPoints } from '../field-tools/metrics.js';
 import { rocSvg, scoreHistogramSvg } from '../field-tools/plots.js';
 import type { Gallery } from '../access/gallery.js';
+import { thresholdFor } from '../access/condition-threshold.js';
 import type { CalibrationRecord, MatchingConfig } from '../firmware-config/schema.js';
 import {
   CalibrationUnavailable,
@@ -34,7 +35,10 @@ const METHOD = 'empirical: smallest threshold with measured FMR <= target; impos
 export interface ThresholdConsoleDeps {
   readonly gallery: Pick<Gallery, 'currentTemplates' | 'modelId'>;
   readonly matching: () => MatchingConfig;
-  /** Puts a threshold in force now; returns where it was persisted (the config file) or null. */
+  /**
+   * Puts a threshold in force now, for every mask condition (per-condition thresholds are
+   * removed); returns where it was persisted (the config file) or null.
+   */
   readonly apply: (threshold: number, record: CalibrationRecord) => string | null;
   readonly now?: () => Date;
 }
@@ -93,6 +97,12 @@ export class ThresholdConsole implements ThresholdControl {
         fmrUpperBound95: impostor.length > 0 ? clopperPearsonUpper(falseMatches, impostor.length) : null,
         measuredFpir: measuredFmr !== null && templates > 0 ? fpirFromFmr(Math.min(measuredFmr, 1 - 1e-16), templates) : null,
         fnmr: genuine.length > 0 ? (genuine.length - countAtOrAbove(genuine, threshold)) / genuine.length : null,
+      },
+      // Shown, not changed here: the gallery holds no masked probes to calibrate them on.
+      byCondition: {
+        masked: thresholdFor(threshold, matching.thresholds, true),
+        unmasked: thresholdFor(threshold, matching.thresholds, false),
+        unknown: thresholdFor(threshold, matching.thresholds, null),
       },
       calibration: (matching.calibration as Record<string, unknown> | undefined) ?? null,
       gallery: { people, templates },

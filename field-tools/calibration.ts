@@ -216,6 +216,32 @@ export function calibrateThreshold(input: CalibrationInput): CalibrationResult {
   };
 }
 
+/** One probe condition's own threshold (masked or unmasked probes), by the same rule as the pooled one. */
+export interface ConditionCalibration {
+  readonly threshold: number;
+  readonly impostorComparisons: number;
+  readonly empiricalFmr: number;
+  readonly fmrUpperBound95: number;
+  /**
+   * Whether the condition has the comparisons to support the target at all (the rule of three,
+   * minimumComparisonsFor): a threshold from fewer is an artefact of how few impostors happened to
+   * score high, and is reported but not put in force.
+   */
+  readonly sufficient: boolean;
+}
+
+export function calibrateCondition(impostorScores: ArrayLike<number>, targetFmr: number, method: CalibrationMethod): ConditionCalibration | null {
+  if (impostorScores.length === 0) return null;
+  const r = calibrateThreshold({ impostorScores, targetFmr, method });
+  return {
+    threshold: r.threshold,
+    impostorComparisons: r.impostorComparisons,
+    empiricalFmr: r.empiricalFmr,
+    fmrUpperBound95: r.fmrUpperBound95,
+    sufficient: r.impostorComparisons >= minimumComparisonsFor(targetFmr),
+  };
+}
+
 function fmt(rate: number): string {
   return rate.toPrecision(3);
 }

@@ -453,6 +453,7 @@ export type ModelConfig = Static<typeof ModelConfigSchema>;
 export type MatchingConfig = Static<typeof MatchingConfigSchema>;
 export type QualityConfig = Static<typeof QualityConfigSchema>;
 export type ConditionThresholdsConfig = Static<typeof ConditionThresholdsSchema>;
+export type ConditionCalibrationRecord = Static<typeof ConditionCalibrationSchema>;
 export type CalibrationRecord = Static<typeof CalibrationRecordSchema>;
 export type PadConfig = Static<typeof PadConfigSchema>;
 export type PadCalibrationRecord = Static<typeof PadCalibrationRecordSchema>;

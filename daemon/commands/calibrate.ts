@@ -9,21 +9,24 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import {
+  calibrateCondition,
   calibrateThreshold,
   fmrFromFpir,
   fpirFromFmr,
   galleryComparisons,
+  minimumComparisonsFor,
   normalizedRows,
   probeComparisons,
   type CalibrationMethod,
   type CalibrationResult,
+  type ConditionCalibration,
   type LabelledEmbedding,
 } from '../../field-tools/calibration.js';
 import { updateConfigFile } from '../../firmware-config/load.js';
 import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
 import { FTA_SCORE } from '../../field-tools/metrics.js';
 import { parsePairsCsv, resolvePairs } from '../../field-tools/pairs.js';
-import type { CalibrationRecord } from '../../firmware-config/schema.js';
+import type { CalibrationRecord, ConditionCalibrationRecord, ConditionThresholdsConfig } from '../../firmware-config/schema.js';
 import { isImageFileName, readImageFile } from '../../pipeline/image.js';
 import { dot } from '../../pipeline/vector.js';
 import type { RgbImage } from '../../pipeline/types.js';
@@ -170,24 +173,36 @@ export interface CalibrationReport extends CalibrationResult {
   readonly written: string | null;
   readonly record: CalibrationRecord;
   /**
-   * The threshold each probe condition alone would need for the target: masked probes (masked
-   * strangers vs the gallery) and unmasked ones (the gallery's cross-person pairs) have different
-   * impostor score distributions. Reported; the written threshold is the pooled one.
+   * The threshold each probe condition alone needs for the target: masked probes (masked
+   * strangers and pairs vs the gallery) and unmasked ones (the gallery's cross-person pairs, and
+   * strangers as given under --mask none) have different impostor score distributions. Those
+   * with enough comparisons (`sufficient`) are written to matching.thresholds, which decisions
+   * use by the track's mask flag; the pooled threshold stays matching.threshold.
    */
-  readonly byCondition: { readonly masked: ConditionThreshold | null; readonly unmasked: ConditionThreshold | null };
+  readonly byCondition: { readonly masked: ConditionCalibration | null; readonly unmasked: ConditionCalibration | null };
 }
 
-export interface ConditionThreshold {
-  readonly threshold: number;
-  readonly impostorComparisons: number;
-  readonly fmrUpperBound95: number;
+/** The per-condition thresholds calibration puts in force: those of conditions with enough comparisons. */
+export function conditionThresholds(byCondition: CalibrationReport['byCondition']): ConditionThresholdsConfig | null {
+  const out: { masked?: number; unmasked?: number } = {};
+  for (const c of ['masked', 'unmasked'] as const) {
+    const t = byCondition[c];
+    if (t?.sufficient) out[c] = t.threshold;
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
-function conditionThreshold(impostorScores: ArrayLike<number>, targetFmr: number, method: CalibrationMethod): ConditionThreshold | null {
-  if (impostorScores.length === 0) return null;
-  const r = calibrateThreshold({ impostorScores, targetFmr, method });
-  return { threshold: r.threshold, impostorComparisons: r.impostorComparisons, fmrUpperBound95: r.fmrUpperBound95 };
+/** The evidence behind the written per-condition thresholds, for the calibration record. */
+function conditionRecords(byCondition: CalibrationReport['byCondition']): NonNullable<CalibrationRecord['byCondition']> {
+  const out: { masked?: ConditionCalibrationRecord; unmasked?: ConditionCalibrationRecord } = {};
+  for (const c of ['masked', 'unmasked'] as const) {
+    const t = byCondition[c];
+    if (t?.sufficient) out[c] = { threshold: t.threshold, impostorComparisons: t.impostorComparisons, empiricalFmr: t.empiricalFmr, fmrUpperBound95: t.fmrUpperBound95 };
+  }
+  return out;
 }
+
+const writtenConditions = (byCondition: CalibrationReport['byCondition']): string => Object.keys(conditionThresholds(byCondition) ?? {}).join(' and ');
 
 const sci = (v: number | null): string => (v === null ? 'n/a' : v === 0 ? '0' : v.toExponential(2));
 
@@ -218,10 +233,17 @@ export function formatCalibration(r: CalibrationReport): string {
     `expected FNMR         ${r.expectedFnmr === null ? 'unknown (no genuine comparisons)' : r.expectedFnmr.toFixed(4)}`,
     ...(['masked', 'unmasked'] as const).flatMap((c) => {
       const t = r.byCondition[c];
-      return t ? [`${`${c} probes alone`.padEnd(22)}threshold ${t.threshold.toFixed(6)}  (${t.impostorComparisons} impostor comparisons; 95% upper bound ${sci(t.fmrUpperBound95)})`] : [];
+      if (!t) return [`${`${c} probes`.padEnd(22)}no impostor comparisons: decisions flagged ${c} use the threshold above`];
+      return [
+        `${`${c} probes`.padEnd(22)}threshold ${t.threshold.toFixed(6)}  (measured FMR ${sci(t.empiricalFmr)} on ${t.impostorComparisons} impostor comparisons; ` +
+          `95% upper bound ${sci(t.fmrUpperBound95)})` +
+          (t.sufficient ? '' : `  NOT USED: fewer than the ${minimumComparisonsFor(r.targetFmr)} comparisons the target needs`),
+      ];
     }),
     ...r.warnings.map((w) => `WARNING               ${w.message}`),
-    r.written ? `written               matching.threshold and matching.calibration in ${r.written}` : 'dry run               config not changed',
+    r.written
+      ? `written               matching.threshold, ${writtenConditions(r.byCondition) ? `matching.thresholds (${writtenConditions(r.byCondition)}), ` : ''}matching.calibration in ${r.written}`
+      : 'dry run               config not changed',
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -337,6 +359,14 @@ export const calibrateCommand: Command = {
       impostorScores.set(strangerScores, gallery.impostorScores.length);
       impostorScores.set(pairImpostor, gallery.impostorScores.length + strangerScores.length);
       const result = calibrateThreshold({ impostorScores, genuineScores: genuine, targetFmr, method });
+      // Under --mask probe the strangers and the pairs file's probes wear masks; otherwise every
+      // comparison is of unmasked faces.
+      const masked = mask === 'probe' ? [...strangerScores, ...pairImpostor] : [];
+      const byCondition: CalibrationReport['byCondition'] = {
+        masked: calibrateCondition(masked, targetFmr, method),
+        unmasked: calibrateCondition(mask === 'probe' ? gallery.impostorScores : impostorScores, targetFmr, method),
+      };
+      const thresholds = conditionThresholds(byCondition);
 
       const record: CalibrationRecord = {
         method:
@@ -354,12 +384,15 @@ export const calibrateCommand: Command = {
         ...(fpirN !== null ? { fpirGallerySize: fpirN } : {}),
         modelId,
         calibratedAt: new Date().toISOString(),
+        ...(thresholds ? { byCondition: conditionRecords(byCondition) } : {}),
       };
       let written: string | null = null;
       if (!dryRun) {
         updateConfigFile(loaded.path!, (raw) => {
-          const matching = (raw['matching'] ?? {}) as Record<string, unknown>;
-          raw['matching'] = { ...matching, threshold: result.threshold, calibration: record };
+          // Per-condition thresholds of an earlier calibration (another model, another gallery)
+          // must not outlive it: they are replaced, or removed when this run has none.
+          const { thresholds: _earlier, ...matching } = (raw['matching'] ?? {}) as Record<string, unknown>;
+          raw['matching'] = { ...matching, threshold: result.threshold, ...(thresholds ? { thresholds } : {}), calibration: record };
         });
         written = loaded.path;
       }
@@ -390,10 +423,7 @@ export const calibrateCommand: Command = {
         previousThreshold: loaded.config.matching.threshold,
         written,
         record,
-        byCondition: {
-          masked: mask === 'probe' ? conditionThreshold(strangerScores, targetFmr, method) : null,
-          unmasked: conditionThreshold(mask === 'probe' ? gallery.impostorScores : [...gallery.impostorScores, ...strangerScores], targetFmr, method),
-        },
+        byCondition,
       };
       io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCalibration(report));
       if (written && reloadPid !== null) {

@@ -3,6 +3,7 @@
 // optional in the API's dependencies: a bare API (tests, tools) simply has no such page.
 import Type, { type Static } from 'typebox';
 import type { DecisionMessage } from '../../access/decision-message.js';
+import { ThresholdConditionSchema } from '../../access/condition-threshold.js';
 
 /** Every decision as it is recorded. Returns an unsubscribe function. */
 export interface DecisionFeed {
@@ -52,9 +53,21 @@ export const OperatingPoint = Type.Object({
   fnmr: Rate,
 });
 
+const AppliedThresholdView = Type.Object({
+  threshold: Type.Number(),
+  condition: ThresholdConditionSchema,
+});
+
+/** The threshold each mask flag gets (matching.thresholds; read-only here, set by `maskgate calibrate`). */
+export const ConditionThresholdsView = Type.Object(
+  { masked: AppliedThresholdView, unmasked: AppliedThresholdView, unknown: AppliedThresholdView },
+  { description: "The threshold a decision applies for a masked, an unmasked and an unknown mask flag, and which configured value it is (single: matching.threshold)" },
+);
+
 export const ThresholdView = Type.Object(
   {
     operatingPoint: OperatingPoint,
+    byCondition: ConditionThresholdsView,
     calibration: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'matching.calibration, as written by the last calibration' }),
     gallery: Type.Object({ people: Type.Integer({ minimum: 0 }), templates: Type.Integer({ minimum: 0 }) }),
     measurements: Type.Object({

@@ -52,6 +52,27 @@ describe('ThresholdConsole', () => {
     expect(view.plots.histogram).toMatch(/^<svg/);
   });
 
+  it('shows the threshold each mask flag gets, read-only', () => {
+    const plain = service(GALLERY, 0.5).thresholds.view().byCondition;
+    expect(plain).toEqual({
+      masked: { threshold: 0.5, condition: 'single' },
+      unmasked: { threshold: 0.5, condition: 'single' },
+      unknown: { threshold: 0.5, condition: 'single' },
+    });
+    const { thresholds, matching } = service(GALLERY, 0.5);
+    const perCondition = new ThresholdConsole({
+      gallery: { modelId: 'm1', currentTemplates: () => [] },
+      matching: () => ({ ...matching(), thresholds: { masked: 0.42, unmasked: 0.55 } }),
+      apply: () => null,
+    }).view().byCondition;
+    expect(perCondition).toEqual({
+      masked: { threshold: 0.42, condition: 'masked' },
+      unmasked: { threshold: 0.55, condition: 'unmasked' },
+      unknown: { threshold: 0.55, condition: 'unknown' },
+    });
+    expect(thresholds.view().operatingPoint.threshold).toBe(0.5);
+  });
+
   it('previews a target without applying it', () => {
     const { thresholds, applied, matching } = service(GALLERY, 0.5);
     const outcome = thresholds.calibrate({ targetFmr: 0.1 }, false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  calibrateCondition,
   calibrateThreshold,
   CalibrationError,
   clopperPearsonUpper,
@@ -186,5 +187,34 @@ describe('gallery comparisons', () => {
   it('compares every probe with every template', () => {
     const scores = probeComparisons([unit(0), unit(1)], templates.map((t) => t.embedding));
     expect([...scores]).toEqual([1, 1, 0, 0, 0, 0, 1, 0]);
+  });
+});
+
+describe('calibrateCondition: one probe condition by the pooled rule', () => {
+  // Two conditions with different impostor tails: masked probes score lower against the
+  // (unmasked) gallery than unmasked ones do.
+  const spread = (n: number, low: number, high: number) => Array.from({ length: n }, (_, k) => low + ((high - low) * k) / (n - 1));
+  const masked = spread(4000, -0.2, 0.3);
+  const unmasked = spread(4000, -0.1, 0.45);
+
+  it('gives each condition the threshold of its own impostor tail, by the same rule as the pooled threshold', () => {
+    const m = calibrateCondition(masked, 1e-3, 'empirical')!;
+    const u = calibrateCondition(unmasked, 1e-3, 'empirical')!;
+    expect(m.threshold).toBe(calibrateThreshold({ impostorScores: masked, targetFmr: 1e-3 }).threshold);
+    expect(m.threshold).toBeLessThan(u.threshold);
+    const pooled = calibrateThreshold({ impostorScores: [...masked, ...unmasked], targetFmr: 1e-3 }).threshold;
+    expect(m.threshold).toBeLessThan(pooled);
+    expect(u.threshold).toBeGreaterThan(pooled);
+    expect(m).toMatchObject({ impostorComparisons: 4000, sufficient: true });
+    expect(m.empiricalFmr).toBeLessThanOrEqual(1e-3);
+    // The 95% rule is stricter here too.
+    expect(calibrateCondition(masked, 1e-3, 'upper-bound-95')!.threshold).toBeGreaterThan(m.threshold);
+  });
+
+  it('marks a condition with fewer comparisons than the target needs as insufficient, and has nothing for none', () => {
+    const few = calibrateCondition(masked.slice(0, minimumComparisonsFor(1e-3) - 1), 1e-3, 'empirical')!;
+    expect(few.sufficient).toBe(false);
+    expect(calibrateCondition(masked.slice(0, minimumComparisonsFor(1e-3)), 1e-3, 'empirical')!.sufficient).toBe(true);
+    expect(calibrateCondition([], 1e-3, 'empirical')).toBeNull();
   });
 });

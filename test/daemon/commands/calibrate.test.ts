@@ -101,6 +101,22 @@ describe('maskgate calibrate: options and empty galleries', () => {
     expect(report.impostorSources.maskedStrangers).toBe(report.strangers.usable * enrolled);
     expect(report.warnings.map((w) => w.code)).toContain('too_few_impostor_comparisons');
     expect(report.written).toBeNull();
+    // Far too few comparisons per condition for the target: reported, not put in force.
+    expect(report.byCondition.masked).toMatchObject({ impostorComparisons: report.impostorSources.maskedStrangers, sufficient: false });
+    expect(report.byCondition.unmasked?.sufficient ?? false).toBe(false);
+  });
+
+  it('removes per-condition thresholds of an earlier calibration when this one has none to write', async () => {
+    const before = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configPath, JSON.stringify({ ...before, matching: { threshold: 0.35, thresholds: { masked: 0.2, unmasked: 0.3 } } }));
+    const r = await cli(['calibrate', '--target-fmr', '0.01', '--config', configPath]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/masked probes\s+threshold .*NOT USED: fewer than the 299 comparisons the target needs/);
+    expect(r.stdout).toMatch(/written\s+matching.threshold, matching.calibration in/);
+    const matching = loadConfigFile(configPath).config.matching;
+    expect(matching.thresholds).toBeUndefined();
+    expect(matching.calibration?.byCondition).toBeUndefined();
+    expect(matching.threshold).not.toBe(0.35);
   });
 });
 
@@ -171,6 +187,8 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
     expect(report.byCondition.masked!.impostorComparisons).toBe(report.impostorSources.maskedStrangers);
     expect(report.byCondition.unmasked!.impostorComparisons).toBe(report.impostorSources.galleryCrossPerson);
     expect(Math.min(report.byCondition.masked!.threshold, report.byCondition.unmasked!.threshold)).toBeLessThanOrEqual(report.threshold);
+    // Both conditions have the comparisons the target needs: both are put in force.
+    expect(report.byCondition.masked!.sufficient && report.byCondition.unmasked!.sufficient).toBe(true);
 
     // Held-out masked strangers against the same gallery: measured FMR within the reported bound.
     const photos = new PhotoEmbedder({
@@ -199,9 +217,16 @@ describe.skipIf(!existsSync(LFW))('maskgate calibrate on an LFW gallery', () => 
       modelId: appliance.core.embedder.modelId,
     });
     expect(Date.parse(written.calibration!.calibratedAt)).not.toBeNaN();
+    expect(written.thresholds).toEqual({ masked: report.byCondition.masked!.threshold, unmasked: report.byCondition.unmasked!.threshold });
+    expect(written.calibration!.byCondition!.masked).toMatchObject({ threshold: written.thresholds!.masked, impostorComparisons: report.impostorSources.maskedStrangers });
+
+    // Held-out masked strangers at the masked threshold: within that condition's reported bound.
+    const maskedFmr = scores.filter((s) => s >= written.thresholds!.masked!).length / scores.length;
+    expect(maskedFmr).toBeLessThanOrEqual(report.byCondition.masked!.fmrUpperBound95);
 
     await reloaded;
     expect(appliance.matching.threshold).toBe(report.threshold);
+    expect(appliance.matching.thresholds).toEqual(written.thresholds);
   });
 
   it('falls back to the demo faces, warns how few comparisons they give, and a dry run writes nothing', async () => {

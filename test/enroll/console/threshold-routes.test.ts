@@ -11,6 +11,11 @@ let unavailable = false;
 const control: ThresholdControl = {
   view: () => ({
     operatingPoint: { threshold: 0.35, targetFmr: null, targetFpir: null, measuredFmr: null, fmrUpperBound95: null, measuredFpir: null, fnmr: null },
+    byCondition: {
+      masked: { threshold: 0.31, condition: 'masked' },
+      unmasked: { threshold: 0.35, condition: 'single' },
+      unknown: { threshold: 0.35, condition: 'unknown' },
+    },
     calibration: null,
     gallery: { people: 0, templates: 0 },
     measurements: { source: 'stand-in', impostorComparisons: 0, genuineComparisons: 0 },
