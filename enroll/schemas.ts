@@ -129,7 +129,10 @@ export const UploadQuery = Type.Object(
 
 const PhotoResult = Type.Object({
   index: Type.Integer({ minimum: 0, description: 'Position of the photo in the upload' }),
-  filename: Type.Union([Type.String(), Type.Null()]),
+  filename: Type.Union([Type.String({ maxLength: 255 }), Type.Null()], {
+    description:
+      'File name of the multipart part, without its directory, as a label only; null when absent or when it breaks the text rules (control characters, invalid UTF-8, over 255 characters). Pair results with files by index.',
+  }),
   status: Type.Union([Type.Literal('enrolled'), Type.Literal('rejected')]),
   face: Type.Optional(Face),
   nearestOther: Type.Optional(

@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Gallery, EnrolResult } from '../../access/gallery.js';
+import { checkText, type TextRule } from '../../access/text-field.js';
 import { SerialQueue } from '../../pipeline/execution-providers.js';
 import type { FaceRecord } from '../../store/faces-repository.js';
 import { ApiError, toApiError } from '../errors.js';
@@ -34,6 +35,22 @@ export interface FacesRoutesOptions {
 }
 
 export const DEFAULT_MAX_PHOTOS_PER_UPLOAD = 10;
+
+/** The longest file name echoed back: what common file systems allow. */
+const FILENAME_RULE: TextRule = { maxChars: 255 };
+
+/**
+ * The part's file name as a label for the client, never as a path: busboy has already cut it to
+ * its base name (a browser's `C:\fakepath\`, `../` and directories go). A name that breaks the
+ * text-field rules (control characters, invalid UTF-8, bidi overrides, too long) is dropped to
+ * null rather than refusing the photo, which is judged on its content; `index` identifies it.
+ * The name is only echoed in the JSON answer, never stored or logged.
+ */
+export function uploadFilename(raw: string | undefined): string | null {
+  if (!raw) return null;
+  const checked = checkText(raw, FILENAME_RULE, 'filename');
+  return checked.ok ? checked.value : null;
+}
 
 interface Photo {
   readonly filename: string | null;
@@ -105,7 +122,7 @@ export const facesRoutes: FastifyPluginAsyncTypebox<FacesRoutesOptions> = async 
     const results: Outcome[] = [];
     try {
       for await (const part of request.files()) {
-        const filename = part.filename || null;
+        const filename = uploadFilename(part.filename);
         let bytes: Buffer;
         try {
           bytes = await part.toBuffer();

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import {
   bearer,
   buildApi,
+  capturingLogger,
   corruptJpeg,
   noFacePhoto,
   openTestCore,
@@ -113,6 +114,34 @@ describe('face routes', () => {
     ]);
     expect(report.results[1].error.code).toBe('no_face');
     expect(t.core.gallery.faceCount(personId)).toBe(2);
+  });
+
+  it('echoes a file name only as a clean label: no directory, nothing that breaks the text rules, never logged', async () => {
+    const lines: string[] = [];
+    const logged = buildApi(t, { logger: capturingLogger(lines) });
+    const personId = await newPerson('Odd File Names');
+    const names = [
+      'C:\\Users\\ada\\front.jpg', // an old browser's full client path
+      '../../etc/passwd.jpg',
+      'bell\u0007ring.jpg',
+      'esc\u001b[31mred.jpg',
+      'gpj.\u202Eexe.jpg', // right-to-left override: displays as something else
+      `${'a'.repeat(300)}.jpg`,
+      'Zoe\u0308 front.jpg', // decomposed: stored as composed (NFC)
+    ];
+    const small = await sharp(faces[2]).resize({ width: 200 }).jpeg().toBuffer();
+    const { payload, headers } = multipart(names.map((filename) => ({ filename, type: 'image/jpeg', bytes: small })));
+    const response = await logged.inject({ method: 'POST', url: `/people/${personId}/faces?force=true`, headers: { ...admin, ...headers }, payload });
+    await logged.close();
+    expect(response.statusCode).toBe(201);
+    const results = response.json().results as { index: number; filename: string | null; status: string; error?: { code: string } }[];
+    expect(results.map((r) => r.filename)).toEqual(['front.jpg', 'passwd.jpg', null, null, null, null, 'Zo\u00eb front.jpg']);
+    // The photos themselves are judged on their content: the first is enrolled, the rest are the same photo again.
+    expect(results[0]!.status).toBe('enrolled');
+    for (const r of results.slice(1)) expect(r.error?.code).toBe('duplicate_photo');
+    const log = lines.join('\n');
+    expect(log).toContain('photos enrolled'); // the upload was logged, without any file name
+    for (const fragment of ['ring.jpg', 'red.jpg', 'exe.jpg', 'aaaaaaaa', 'passwd', 'front']) expect(log).not.toContain(fragment);
   });
 
   it('answers with the single error when every photo of a multipart upload fails, and photos_rejected for several', async () => {
