@@ -390,7 +390,7 @@ export class Appliance {
         startedAt: this.startedAt,
         modelId: this.core.analyzer.modelId,
         galleryTemplates: this.gallery.size,
-        cameras: this.workers.map((w) => ({ camera: w.camera, captureState: w.captureState, stats: w.stats })),
+        cameras: this.workers.map((w) => ({ camera: w.camera, captureState: w.captureState, stats: w.stats, restarts: w.health.restarts })),
         broker: { state: this.connection?.brokerState ?? 'closed', url: this.connection?.redactedUrl ?? null, embedded: this.broker !== null },
         outboxDepth: this.publisher?.depth ?? 0,
         matching: this.config.matching,

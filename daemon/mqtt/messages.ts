@@ -1,7 +1,7 @@
 // Every MQTT payload the appliance publishes, typed in one place. The JSON Schemas in
 // `docs/schemas/` are generated from these TypeBox definitions, so code and docs cannot drift.
 import Type, { type Static, type TSchema } from 'typebox';
-import { CalibrationRecordSchema } from '../../firmware-config/schema.js';
+import { CalibrationRecordSchema, ConditionThresholdsSchema } from '../../firmware-config/schema.js';
 import { DecisionMessageSchema } from '../../access/decision-message.js';
 
 export const AvailabilityPayload = { online: 'online', offline: 'offline' } as const;
@@ -112,6 +112,7 @@ export const CameraStatusSchema = Type.Object(
     lastFrameAt: IsoOrNull('Arrival of the last frame'),
     lastAnalysedAt: IsoOrNull('End of the last frame analysis'),
     lastAnalysisMs: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { title: 'Duration of the last frame analysis' }),
+    restarts: Type.Integer({ minimum: 0, title: "Restarts of the camera's capture process since the appliance started" }),
   },
   { additionalProperties: false },
 );
@@ -172,6 +173,7 @@ export const StatusSummarySchema = Type.Object(
       {
         threshold: Type.Number({ title: 'Default threshold (cameras and doors may override it)' }),
         targetFmr: Type.Union([Type.Number(), Type.Null()]),
+        thresholds: Type.Union([ConditionThresholdsSchema, Type.Null()], { title: 'Default per-condition thresholds (matching.thresholds), null when none' }),
         calibration: Type.Union([CalibrationRecordSchema, Type.Null()], { title: 'How the threshold was calibrated, if it was' }),
       },
       { additionalProperties: false },

@@ -11,6 +11,8 @@ export interface CameraStatusInput {
   readonly camera: { readonly id: string; readonly doorId: string };
   readonly captureState: CaptureState;
   readonly stats: Readonly<CameraStats>;
+  /** Restarts of its capture process (the supervisor's count). */
+  readonly restarts: number;
 }
 
 /** What the summary is made of; the appliance supplies it. */
@@ -34,7 +36,7 @@ export function summarizeStatus(inputs: StatusInputs, now: number): StatusSummar
     uptimeSeconds: Math.max(0, Math.round((now - inputs.startedAt) / 100) / 10),
     modelId: inputs.modelId,
     gallery: { templates: inputs.galleryTemplates },
-    cameras: inputs.cameras.map(({ camera, captureState, stats }) => ({
+    cameras: inputs.cameras.map(({ camera, captureState, stats, restarts }) => ({
       id: camera.id,
       doorId: camera.doorId,
       captureState,
@@ -46,12 +48,14 @@ export function summarizeStatus(inputs: StatusInputs, now: number): StatusSummar
       lastFrameAt: iso(stats.lastFrameAt),
       lastAnalysedAt: iso(stats.lastAnalysedAt),
       lastAnalysisMs: stats.lastAnalysisMs === null ? null : Math.round(stats.lastAnalysisMs * 10) / 10,
+      restarts,
     })),
     broker: { ...inputs.broker },
     outbox: { depth: inputs.outboxDepth },
     matching: {
       threshold: inputs.matching.threshold,
       targetFmr: inputs.matching.calibration?.targetFmr ?? null,
+      thresholds: inputs.matching.thresholds ?? null,
       calibration: inputs.matching.calibration ?? null,
     },
   };

@@ -90,6 +90,8 @@ describe.skipIf(!ffmpegAvailable)('camera supervision (looping file camera, ffmp
   it('restarts the dead camera (file sources included) until it runs again', () => {
     expect(readFileSync(counter, 'utf8').trim()).toBe('3');
     expect(appliance.cameras[0]!.health).toMatchObject({ state: 'running', up: true, restarts: 2, lastError: null });
+    // The status request (MQTT `status`, the console's Health page) counts them too.
+    expect(appliance.status().cameras[0]).toMatchObject({ id: 'yard-cam', captureState: 'running', restarts: 2 });
   });
 
   it('logs every state change at warn level, with the cause', () => {

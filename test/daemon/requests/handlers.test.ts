@@ -68,6 +68,7 @@ describe('status', () => {
           lastAnalysedAt: Date.parse('2025-05-01T10:05:00.050Z'),
           lastAnalysisMs: 48.26,
         },
+        restarts: 3,
       },
     ],
     broker: { state: 'connected', url: 'mqtts://user:***@broker:8883', embedded: false },
@@ -82,10 +83,10 @@ describe('status', () => {
       uptimeSeconds: 301,
       modelId: 'fr_feature@1',
       gallery: { templates: 40 },
-      cameras: [{ id: 'cam-a', doorId: 'lobby', captureState: 'running', framesDropped: 10, facesUsable: 25, lastFrameAt: '2025-05-01T10:05:00.000Z', lastAnalysisMs: 48.3 }],
+      cameras: [{ id: 'cam-a', doorId: 'lobby', captureState: 'running', framesDropped: 10, facesUsable: 25, lastFrameAt: '2025-05-01T10:05:00.000Z', lastAnalysisMs: 48.3, restarts: 3 }],
       broker: { state: 'connected', embedded: false },
       outbox: { depth: 2 },
-      matching: { threshold: 0.47, targetFmr: 0.001, calibration },
+      matching: { threshold: 0.47, targetFmr: 0.001, thresholds: null, calibration },
     });
     const ajv = new Ajv({ strict: false });
     addFormats.default(ajv);
@@ -95,7 +96,12 @@ describe('status', () => {
 
   it('reports no FMR target when the threshold was set by hand', () => {
     const summary = summarizeStatus({ ...inputs, matching: parseConfig({}).matching }, Date.now());
-    expect(summary.matching).toEqual({ threshold: DEFAULT_THRESHOLD, targetFmr: null, calibration: null });
+    expect(summary.matching).toEqual({ threshold: DEFAULT_THRESHOLD, targetFmr: null, thresholds: null, calibration: null });
+  });
+
+  it('reports the per-condition thresholds in force', () => {
+    const matching = parseConfig({ matching: { threshold: 0.35, thresholds: { masked: 0.31, unmasked: 0.4 } } }).matching;
+    expect(summarizeStatus({ ...inputs, matching }, Date.now()).matching.thresholds).toEqual({ masked: 0.31, unmasked: 0.4 });
   });
 
   it('fits in one line for systemctl status', () => {
