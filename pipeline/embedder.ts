@@ -1,8 +1,8 @@
 // Face embedder: aligned crops -> L2-normalised embeddings, driven by a sidecar JSON that
 // describes the model's preprocessing so that a new model needs no code change.
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
-import { checkModelFile, createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { checkModelFile, type LoadedSession, ModelLoadError, type SessionOptions } from './execution-providers.js';
+import { checkTensorNames, OnnxSessionModel } from './onnx-session-model.js';
 import { assertRgbImage } from './image.js';
 import type { RgbImage } from './types.js';
 import { l2Normalize } from './vector.js';
@@ -116,14 +116,11 @@ export function validateSidecar(value: unknown): string[] {
 export class OnnxEmbedder implements Embedder {
   readonly modelId: string;
   readonly dimension: number;
-  private readonly queue = new SerialQueue();
   private readonly width: number;
   private readonly height: number;
-  /** Input buffer, grown to the largest batch seen and reused. */
-  private input = new Float32Array(0);
 
   private constructor(
-    private readonly loaded: LoadedSession,
+    private readonly model: OnnxSessionModel,
     readonly sidecar: EmbedderSidecar,
   ) {
     this.modelId = sidecar.modelId;
@@ -136,18 +133,12 @@ export class OnnxEmbedder implements Embedder {
     // The model first: a missing model must be reported as such, not as its missing sidecar.
     await checkModelFile(modelPath);
     const sidecar = await readSidecar(modelPath);
-    const loaded = await createSession(modelPath, sessionOpts);
-    try {
-      checkModelAgainstSidecar(loaded, sidecar);
-    } catch (err) {
-      await loaded.session.release();
-      throw err;
-    }
-    return new OnnxEmbedder(loaded, sidecar);
+    const model = await OnnxSessionModel.open(modelPath, sidecar, 'Embedder', sessionOpts, (loaded) => checkModelAgainstSidecar(loaded, sidecar));
+    return new OnnxEmbedder(model, sidecar);
   }
 
   get provider(): string {
-    return this.loaded.provider;
+    return this.model.provider;
   }
 
   async embed(faces: readonly RgbImage[]): Promise<Float32Array[]> {
@@ -159,68 +150,11 @@ export class OnnxEmbedder implements Embedder {
         );
       }
     }
-    if (faces.length === 0) return [];
-    return this.queue.run(async () => {
-      const batch = this.sidecar.maxBatch ?? faces.length;
-      const out: Float32Array[] = [];
-      for (let start = 0; start < faces.length; start += batch) {
-        out.push(...(await this.runBatch(faces.slice(start, start + batch))));
-      }
-      return out;
-    });
+    return (await this.model.run(faces, this.dimension)).map(l2Normalize);
   }
 
   async close(): Promise<void> {
-    await this.queue.run(() => this.loaded.session.release());
-  }
-
-  private async runBatch(faces: readonly RgbImage[]): Promise<Float32Array[]> {
-    const n = faces.length;
-    const perFace = this.width * this.height * 3;
-    if (this.input.length < n * perFace) this.input = new Float32Array(n * perFace);
-    for (let i = 0; i < n; i++) writeModelInput(faces[i]!, this.sidecar, this.input, i * perFace);
-    const dims =
-      this.sidecar.layout === 'NCHW' ? [n, 3, this.height, this.width] : [n, this.height, this.width, 3];
-    const tensor = new ort.Tensor('float32', this.input.subarray(0, n * perFace), dims);
-    const result = await this.loaded.session.run({ [this.sidecar.inputName]: tensor });
-    const output = result[this.sidecar.outputName];
-    const data = output?.data;
-    const d = this.dimension;
-    if (!(data instanceof Float32Array) || data.length !== n * d) {
-      throw new Error(
-        `Embedder ${this.modelId} returned ${data instanceof Float32Array ? data.length : typeof data} values for ${n} faces of dimension ${d}`,
-      );
-    }
-    const embeddings: Float32Array[] = [];
-    for (let i = 0; i < n; i++) embeddings.push(l2Normalize(data.slice(i * d, (i + 1) * d)));
-    return embeddings;
-  }
-}
-
-/**
- * Writes one face into `out` at `offset` as the sidecar describes: channel order, layout and
- * (x - mean) / std per model channel. `out` must have room for width*height*3 values.
- */
-export function writeModelInput(
-  face: RgbImage,
-  spec: Pick<EmbedderSidecar, 'layout' | 'channelOrder' | 'mean' | 'std'>,
-  out: Float32Array,
-  offset: number,
-): void {
-  const src = face.data;
-  const pixels = face.width * face.height;
-  if (offset < 0 || offset + pixels * 3 > out.length) throw new RangeError('writeModelInput: output buffer too small');
-  const nchw = spec.layout === 'NCHW';
-  for (let c = 0; c < 3; c++) {
-    const from = spec.channelOrder === 'RGB' ? c : 2 - c; // RGB byte feeding model channel c
-    const scale = 1 / spec.std[c]!;
-    const bias = -spec.mean[c]! / spec.std[c]!;
-    if (nchw) {
-      let dst = offset + c * pixels;
-      for (let p = 0, s = from; p < pixels; p++, s += 3) out[dst++] = src[s]! * scale + bias;
-    } else {
-      for (let p = 0, s = from, dst = offset + c; p < pixels; p++, s += 3, dst += 3) out[dst] = src[s]! * scale + bias;
-    }
+    await this.model.close();
   }
 }
 
@@ -229,12 +163,7 @@ function checkModelAgainstSidecar(loaded: LoadedSession, sidecar: EmbedderSideca
   const fail = (why: string): never => {
     throw new ModelLoadError('sidecar_invalid', `Sidecar of ${modelPath} does not match the model: ${why}`, modelPath);
   };
-  if (!session.inputNames.includes(sidecar.inputName)) {
-    fail(`model has no input "${sidecar.inputName}" (inputs: ${session.inputNames.join(', ')})`);
-  }
-  if (!session.outputNames.includes(sidecar.outputName)) {
-    fail(`model has no output "${sidecar.outputName}" (outputs: ${session.outputNames.join(', ')})`);
-  }
+  checkTensorNames(loaded, sidecar);
   const meta = (session.inputMetadata as readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[])
     .find((m) => m.name === sidecar.inputName);
   const shape = meta?.isTensor ? meta.shape : undefined;

@@ -3,10 +3,9 @@
 // to an ONNX classifier whose preprocessing is described by a sidecar JSON, like the embedder's.
 // The score is the model's probability that the face is an attack (0 = live, 1 = attack).
 import { Ajv } from 'ajv';
-import * as ort from 'onnxruntime-node';
 import Type, { type Static } from 'typebox';
-import { writeModelInput } from './embedder.js';
-import { createSession, type LoadedSession, ModelLoadError, SerialQueue, type SessionOptions } from './execution-providers.js';
+import { ModelLoadError, type SessionOptions } from './execution-providers.js';
+import { OnnxSessionModel } from './onnx-session-model.js';
 import { assertRgbImage } from './image.js';
 import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
 import type { Box, RgbImage } from './types.js';
@@ -104,26 +103,14 @@ export async function readPadSidecar(modelPath: string): Promise<PadSidecar> {
 }
 
 export class OnnxPadScorer implements PadScorer {
-  private readonly queue = new SerialQueue();
-
   private constructor(
-    private readonly loaded: LoadedSession,
+    private readonly model: OnnxSessionModel,
     readonly sidecar: PadSidecar,
   ) {}
 
   static async create(modelPath: string, sessionOpts: SessionOptions = {}): Promise<OnnxPadScorer> {
     const sidecar = await readPadSidecar(modelPath);
-    const loaded = await createSession(modelPath, sessionOpts);
-    const { session } = loaded;
-    if (!session.inputNames.includes(sidecar.inputName) || !session.outputNames.includes(sidecar.outputName)) {
-      await session.release();
-      throw new ModelLoadError(
-        'sidecar_invalid',
-        `PAD sidecar of ${modelPath} names input "${sidecar.inputName}"/output "${sidecar.outputName}"; the model has ${session.inputNames.join(', ')} / ${session.outputNames.join(', ')}`,
-        modelPath,
-      );
-    }
-    return new OnnxPadScorer(loaded, sidecar);
+    return new OnnxPadScorer(await OnnxSessionModel.open(modelPath, sidecar, 'PAD model', sessionOpts), sidecar);
   }
 
   get modelId(): string {
@@ -138,32 +125,11 @@ export class OnnxPadScorer implements PadScorer {
   }
 
   async score(faces: readonly { readonly image: RgbImage; readonly box: Box }[]): Promise<number[]> {
-    if (faces.length === 0) return [];
-    const crops = faces.map((f) => this.crop(f.image, f.box));
-    return this.queue.run(async () => {
-      const batch = this.sidecar.maxBatch ?? crops.length;
-      const out: number[] = [];
-      for (let start = 0; start < crops.length; start += batch) out.push(...(await this.runBatch(crops.slice(start, start + batch))));
-      return out;
-    });
+    const rows = await this.model.run(faces.map((f) => this.crop(f.image, f.box)), this.sidecar.classes);
+    return rows.map((logits) => attackProbability(logits, this.sidecar.liveClass));
   }
 
   async close(): Promise<void> {
-    await this.queue.run(() => this.loaded.session.release());
-  }
-
-  private async runBatch(crops: readonly RgbImage[]): Promise<number[]> {
-    const [w, h] = this.sidecar.inputSize;
-    const perFace = w * h * 3;
-    const input = new Float32Array(crops.length * perFace);
-    crops.forEach((crop, i) => writeModelInput(crop, this.sidecar, input, i * perFace));
-    const dims = this.sidecar.layout === 'NCHW' ? [crops.length, 3, h, w] : [crops.length, h, w, 3];
-    const result = await this.loaded.session.run({ [this.sidecar.inputName]: new ort.Tensor('float32', input, dims) });
-    const data = result[this.sidecar.outputName]?.data;
-    const k = this.sidecar.classes;
-    if (!(data instanceof Float32Array) || data.length !== crops.length * k) {
-      throw new Error(`PAD model ${this.modelId} returned an output of unexpected size for ${crops.length} faces of ${k} classes`);
-    }
-    return crops.map((_, i) => attackProbability(data.subarray(i * k, (i + 1) * k), this.sidecar.liveClass));
+    await this.model.close();
   }
 }

@@ -11,7 +11,6 @@ import {
   readSidecar,
   sidecarPathFor,
   validateSidecar,
-  writeModelInput,
 } from '../../pipeline/embedder.js';
 import { ModelLoadError } from '../../pipeline/execution-providers.js';
 import { decodeImage, readImageFile } from '../../pipeline/image.js';
@@ -40,27 +39,6 @@ async function expectLoadError(p: Promise<unknown>, code: string, message?: RegE
   expect((err as ModelLoadError).code).toBe(code);
   if (message) expect((err as Error).message).toMatch(message);
 }
-
-describe('writeModelInput', () => {
-  // Two pixels: (R,G,B) = (10,20,30) and (40,50,60).
-  const face: RgbImage = { width: 2, height: 1, data: Uint8Array.from([10, 20, 30, 40, 50, 60]) };
-
-  it('writes NCHW BGR planes with (x - mean) / std', () => {
-    const out = new Float32Array(8).fill(99);
-    writeModelInput(face, { layout: 'NCHW', channelOrder: 'BGR', mean: [0, 10, 20], std: [1, 2, 4] }, out, 1);
-    // B plane (mean 0, std 1), G plane (mean 10, std 2), R plane (mean 20, std 4).
-    expect(Array.from(out)).toEqual([99, 30, 60, 5, 20, -2.5, 5, 99]);
-  });
-
-  it('writes NHWC RGB pixels', () => {
-    const out = new Float32Array(6);
-    writeModelInput(face, { layout: 'NHWC', channelOrder: 'RGB', mean: [10, 10, 10], std: [10, 10, 10] }, out, 0);
-    expect(Array.from(out)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(() => writeModelInput(face, { layout: 'NHWC', channelOrder: 'RGB', mean: [0, 0, 0], std: [1, 1, 1] }, out, 1)).toThrow(
-      RangeError,
-    );
-  });
-});
 
 describe('sidecar', () => {
   it('accepts the shipped fr_feature sidecar', async () => {
