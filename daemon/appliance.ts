@@ -354,7 +354,7 @@ export class Appliance {
       const door = this.door(worker.camera.doorId);
       worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));
     }
-    this.logger.info({ threshold: next.matching.threshold, restartNeeded }, 'configuration reloaded');
+    this.logger.info({ threshold: next.matching.threshold, thresholds: next.matching.thresholds ?? null, restartNeeded }, 'configuration reloaded');
     return restartNeeded;
   }
 
