@@ -3,7 +3,8 @@ the held-out attack set (its attacks and its rendered bona fide) plus every real
 bona fide source, each tagged with its own condition so BPCER is reported per source:
 
 - set-masked / set-unmasked: the attack set's rendered bona fide (`maskgate attack-set`, held out);
-- lfw-photo: raw LFW-dev photos of the PAD held-out identities (news photos, one per person);
+- lfw-photo: LFW-dev photos of the PAD held-out identities (news photos, one per person), their
+  central 72% as everywhere else (the funnelled photos' rotated black borders look like a bezel);
 - casia: CASIA-FaceV5 subset, the odd-numbered half of its identities (the PAD trainer uses the even);
 - door-masked / door-unmasked: door-clip frames of held-out identities (scripts/door-clip-frames.mjs);
 - mfr2-masked / mfr2-unmasked: MFR2's real masked and unmasked photos (never trained on).
@@ -16,9 +17,14 @@ import hashlib
 import sys
 from pathlib import Path
 
+import cv2
+
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.is_dir():
     DATASETS = Path("/work/shared/datasets")
+
+
+LFW_KEEP = 0.72  # as synthetic/attack-set.ts SOURCE_KEEP and the trainer's pad_sources.LFW_KEEP
 
 
 def pad_held_out(identity: str) -> bool:
@@ -44,7 +50,13 @@ def main(attack_set: Path, door_frames: Path, out: Path) -> None:
     lfw = DATASETS / "lfw-dev"
     for identity in sorted(d.name for d in lfw.iterdir() if d.is_dir() and pad_held_out(d.name)):
         first = sorted(lfw.glob(f"{identity}/*.jpg"))[0]
-        rows.append((str(first), "bona_fide", "lfw-photo"))
+        image = cv2.imread(str(first))
+        h, w = image.shape[:2]
+        top, left = round(h * (1 - LFW_KEEP) / 2), round(w * (1 - LFW_KEEP) / 2)
+        central = out.parent / "lfw-photo" / first.name
+        central.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(central), image[top : h - top, left : w - left], [cv2.IMWRITE_JPEG_QUALITY, 95])
+        rows.append((str(central.resolve()), "bona_fide", "lfw-photo"))
     casia = DATASETS / "casia-facev5-subset40"
     for identity in sorted(d.name for d in casia.iterdir() if d.is_dir() and casia_held_out(d.name)):
         rows += [(str(p), "bona_fide", "casia") for p in sorted((casia / identity).glob("*.jpg"))]
