@@ -3,7 +3,7 @@
 The first PadNet learned "not our camera chain = attack": its bona fide were LFW news photos
 through one simulated camera, so real photos of masked people (MFR2, tight 160x160 crops) and the
 appliance's own door clips were flagged. Every training frame, live or attack, now passes through
-the same broad capture: any framing from a tight crop to the whole frame, any face size from 28 px
+the same broad capture: any framing from a tight crop to the whole frame, any face size from 40 px
 to full resolution, roll, defocus, sensor noise, exposure, gamma and white balance, and JPEG at
 qualities down to 20. What is left to tell the classes apart is what the capture cannot erase:
 halftone, moiré, bezel, glare, paper edges and the recaptured gamut.
@@ -44,9 +44,10 @@ def _reframe(frame: Frame, rng: np.random.Generator) -> Frame:
 
 
 def _rescale(frame: Frame, rng: np.random.Generator) -> Frame:
-    """Face width log-uniform in 28..160 px (never upscaled): low-resolution cameras and far faces."""
+    """Face width log-uniform in 40..200 px (never upscaled): low-resolution cameras and far faces, down
+    to about the smallest face the door quality gate lets through (20 px between the eyes)."""
     face = frame.box[2] - frame.box[0]
-    factor = min(1.0, float(np.exp(rng.uniform(np.log(28), np.log(160)))) / max(face, 1.0))
+    factor = min(1.0, float(np.exp(rng.uniform(np.log(40), np.log(200)))) / max(face, 1.0))
     if factor > 0.97:
         return frame
     h, w = frame.image.shape[:2]
