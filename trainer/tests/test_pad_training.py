@@ -87,3 +87,14 @@ def test_training_photos_leave_out_held_out_and_excluded_people():
     for f in frames:
         x0, y0, x1, y1 = f.box
         assert 0 <= x0 < x1 <= f.image.shape[1] + 2 and 0 <= y0 < y1 <= f.image.shape[0] + 2
+
+
+def test_the_context_cut_leaves_the_pad_crop_unchanged():
+    from maskgate_trainer.pad_capture import _context
+    from maskgate_trainer.pad_net import pad_crop
+
+    for offset, scale in ((150, 2.0), (10, 1.0), (300, 1.5)):
+        frame, _ = _frame_with_face(np.random.default_rng(offset).integers(0, 255, (112, 112, 3), dtype=np.uint8), offset, scale)
+        cut = _context(frame)
+        assert cut.image.shape[0] * cut.image.shape[1] < frame.image.shape[0] * frame.image.shape[1]
+        assert np.array_equal(pad_crop(cut.image, cut.box), pad_crop(frame.image, frame.box))
