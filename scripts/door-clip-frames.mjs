@@ -4,8 +4,11 @@
 // visit per LFW photo, half of them masked, then a few frames of every visit as JPEGs and a
 // `list.csv` (path,bona_fide,masked|unmasked) that `maskgate eval-pad` and the PAD trainer read.
 // Identities are split by the PAD held-out rule (synthetic/attack-set.ts), so the training frames
-// and the evaluation frames never share a person. Run after `npm run build`:
-//   node scripts/door-clip-frames.mjs <lfw root> <out dir> <heldout|train> <visits> <seed>
+// and the evaluation frames never share a person. With `attacks`, every visit is instead a print or
+// a phone replay of the photo (synthetic/attack-scene.ts) carried through the same door clip, as
+// the end-to-end test's side door shows it: without these, a model trained on door-clip bona fide
+// learns that the clip's wrapper (wall, crop edge, H.264) means "live". Run after `npm run build`:
+//   node scripts/door-clip-frames.mjs <lfw root> <out dir> <heldout|train> <visits> <seed> [attacks]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,8 +18,10 @@ const { readImageFile } = await import(join(root, 'dist/pipeline/image.js'));
 const { writeClip, DEFAULT_CLIP_OPTIONS } = await import(join(root, 'dist/synthetic/door-clip.js'));
 const { isPadHeldOut } = await import(join(root, 'dist/synthetic/attack-set.js'));
 const { seededRandom } = await import(join(root, 'dist/synthetic/seeded-random.js'));
+const { renderAttack } = await import(join(root, 'dist/synthetic/attack-scene.js'));
 
-const [lfw, outArg, split, visitsArg, seedArg] = process.argv.slice(2);
+const [lfw, outArg, split, visitsArg, seedArg, mode] = process.argv.slice(2);
+const attacks = mode === 'attacks';
 if (!lfw || !outArg || (split !== 'heldout' && split !== 'train')) {
   console.error('usage: node scripts/door-clip-frames.mjs <lfw root> <out dir> <heldout|train> [visits=60] [seed=1]');
   process.exit(2);
@@ -41,6 +46,14 @@ while (visits.length < visitCount) {
   const photo = await readImageFile(join(lfw, identity, files[Math.floor(random() * files.length)]));
   const [detection] = await detector.detectWithPadding(photo);
   if (!detection || detection.box.width < 60) continue;
+  if (attacks) {
+    const kind = random() < 0.5 ? 'replay' : 'print';
+    const shown = await renderAttack(kind, { photo, detection }, { photo, detection }, random);
+    const [seen] = await detector.detectWithPadding(shown);
+    if (!seen) continue;
+    visits.push({ photo: shown, detection: seen, masked: false, kind });
+    continue;
+  }
   const masked = random() < 0.5;
   visits.push({ photo, detection, masked, maskColour: MASK_COLOURS[Math.floor(random() * MASK_COLOURS.length)] });
 }
@@ -58,7 +71,8 @@ visits.forEach((visit, v) => {
   for (const k of KEPT_FRAMES) {
     const frame = gap + v * (gap + perVisit) + k;
     selected.push(frame);
-    rows.push(`frames/${String(frame).padStart(5, '0')}.jpg,bona_fide,${visit.masked ? 'masked' : 'unmasked'}\n`);
+    const label = visit.kind ? `attack,door-${visit.kind}` : `bona_fide,${visit.masked ? 'masked' : 'unmasked'}`;
+    rows.push(`frames/${String(frame).padStart(5, '0')}.jpg,${label}\n`);
   }
 });
 // Decode every frame (numbered from 0, as the frame index above), then keep only the selected ones.

@@ -39,6 +39,9 @@ class PadTrainingConfig:
     mask_rate: float = 0.6
     realism: Realism = field(default_factory=Realism)
     epochs: int = 8
+    # Start from this exported PadNet (ONNX, converted back by onnx2torch) instead of from scratch.
+    init: Path | None = None
+    lr: float = 3e-3
     seed: int = 0
     threads: int = 2
 
@@ -57,6 +60,8 @@ def training_config(cfg: dict, resolve) -> tuple[PadTrainingConfig, Path]:
         mask_rate=float(section["mask_rate"]),
         realism=Realism.from_config(section["realism"]),
         epochs=int(section["epochs"]),
+        init=resolve(section["init"]) if section.get("init") else None,
+        lr=float(section["lr"]),
         seed=int(cfg["run"]["seed"]),
         threads=int(cfg["run"]["threads"]),
     ), resolve(section["eval_list"])
@@ -95,16 +100,25 @@ def gather(cfg: PadTrainingConfig, detector: BlazeFaceDetector, rng: np.random.G
     return TrainingFrames(frames, np.array(attack), kind, sources)
 
 
-def train_net(data: TrainingFrames, use: np.ndarray, cfg: PadTrainingConfig) -> PadNet:
+def _initial_net(cfg: PadTrainingConfig) -> nn.Module:
+    if cfg.init is None:
+        return PadNet()
+    import onnx
+    from onnx2torch import convert
+
+    return convert(onnx.load(str(cfg.init)))
+
+
+def train_net(data: TrainingFrames, use: np.ndarray, cfg: PadTrainingConfig) -> nn.Module:
     """Class-balanced cross-entropy, AdamW with cosine decay; each epoch a fresh capture of every frame."""
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
-    net = PadNet()
+    net = _initial_net(cfg)
     index = np.flatnonzero(use)
     y = data.attack[index].astype(np.int64)
     steps = cfg.epochs * ((len(index) + 31) // 32)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
     weight = torch.tensor([0.5 / max(1e-9, 1 - y.mean()), 0.5 / max(1e-9, y.mean())], dtype=torch.float32)
     for epoch in range(cfg.epochs):
         print(f"pad-net: epoch {epoch + 1}/{cfg.epochs}, {len(index)} frames", file=sys.stderr, flush=True)
