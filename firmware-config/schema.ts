@@ -165,7 +165,7 @@ export const PadConfigSchema = Type.Object(
       title: 'Fused attack score at or above which a track is denied as a presentation attack (set by `maskgate calibrate --pad`)',
       minimum: 0,
       maximum: 1,
-      default: 0.5,
+      default: 0.694,
     }),
     calibration: Type.Optional(PadCalibrationRecordSchema),
   },

@@ -49,9 +49,6 @@ export function demoConfig(dataDir: string, port: number, clip: string): Config 
     // Any free port: a start-up is all or nothing, and a demo must not fail on a busy 9464.
     metrics: { port: 0 },
     cameras: [{ id: 'demo-cam', url: clip, doorId: 'front-door', fps: 10, loop: true, realtime: true }],
-    // The demo's visitors are photo crops moving over a wall — presentation attacks by
-    // construction — so presentation-attack detection is off for its door (docs/pad.md).
-    doors: [{ id: 'front-door', pad: { enabled: false } }],
   });
 }
 

@@ -77,10 +77,6 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
       mqtt: { embeddedPort: 0 },
       api: { port: 0 },
       metrics: { enabled: false },
-      // The clip's visitor is a still photo moved over a background, which is what a held print
-      // looks like: the shipped PAD model refuses it (docs/pad.md, "Limits"). This test is about
-      // the console, so PAD is off here; PAD itself is tested in test/e2e/daemon.e2e.test.ts.
-      pad: { enabled: false },
       cameras: [
         { id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: true, realtime: true },
         ...(policyApi ? [{ id: 'side-cam', url: clip, doorId: 'side', fps: 10, loop: true, realtime: true }] : []),

@@ -45,10 +45,6 @@ describe('access policy in the decision path (embedded broker)', () => {
       metrics: { enabled: false },
       cameras: [camera('cam-front', 'front'), camera('cam-lab', 'lab')],
       doors: [{ id: 'vault' }],
-      // The clip's visitor is a still photo moved over a background, which is what a held print
-      // looks like: the shipped PAD model refuses it (docs/pad.md, "Limits"). This test is about
-      // the access policy, so PAD is off here; PAD itself is tested in test/e2e/daemon.e2e.test.ts.
-      pad: { enabled: false },
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
     // The largest usable face of a bundled sample photo: enrolled from an ID-style crop, and

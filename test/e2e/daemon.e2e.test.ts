@@ -47,10 +47,8 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
         { id: 'lobby-cam', url: clip, doorId: 'lobby', fps: 10, loop: false, realtime: true },
         { id: 'side-cam', url: replayClip, doorId: 'side', fps: 10, loop: false, realtime: true },
       ],
-      // The lobby clip's "live" visitors are photo crops moving over a wall, which is what a held
-      // print looks like: the shipped PAD model scores them as attacks (docs/pad.md, "Limits"), so
-      // the lobby keeps PAD off and tests recognition; the side door has PAD on (the default).
-      doors: [{ id: 'lobby', pad: { enabled: false } }],
+      // PAD is on at both doors (the default): the lobby's live visitors must pass it, the side
+      // door's phone-screen replay must not.
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 
@@ -110,10 +108,14 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable)('appliance end to end (
     }
   });
 
-  it('tells masked from unmasked visits, and says PAD was off for the lobby', () => {
+  it('tells masked from unmasked visits, and PAD scores every live visit, masked or not, as bona fide', () => {
     const perVisit = received.filter((m, i) => i === 0 || m.outcome !== received[i - 1]!.outcome || m.personId !== received[i - 1]!.personId);
     expect(perVisit.map((m) => m.masked)).toEqual([false, true, true]);
-    for (const m of received) expect(m.pad).toBeNull();
+    for (const m of received) {
+      expect(m.pad, JSON.stringify(m.pad)).not.toBeNull();
+      expect(m.pad!.frames).toBeGreaterThanOrEqual(1);
+      expect(m.pad!.score!, `${m.trackId} masked=${m.masked}`).toBeLessThan(m.pad!.threshold);
+    }
   });
 
   it('denies a phone-screen replay of the enrolled person as a presentation attack', () => {

@@ -107,10 +107,6 @@ describe.skipIf(ready !== null)('maskgate run on an RTSP camera (README camera b
         mqtt: { url: broker.url, reconnectPeriodMs: 200 },
         api: { port: 0 },
         metrics: { port: 0 },
-        // The clip's visitor is a still photo moved over a background, which is what a held print
-        // looks like: the shipped PAD model refuses it (docs/pad.md, "Limits"). This test is about
-        // capture from a live RTSP camera, so PAD is off here; PAD itself is tested in test/e2e/daemon.e2e.test.ts.
-        pad: { enabled: false },
         capture: { stallTimeoutMs: 3000, reconnectInitialDelayMs: 300, reconnectMaxDelayMs: 2000 },
       }),
     );

@@ -47,8 +47,6 @@ describe.skipIf(!ffmpeg)('enrolment API in a running appliance', () => {
       api: { port: 0 },
       metrics: { enabled: false },
       cameras: [{ id: 'door-cam', url: clip, doorId: 'front', fps: 10, loop: true, realtime: true }],
-      // The walking person is a photo crop over a wall: what PAD refuses (docs/pad.md); this test is about enrolment.
-      doors: [{ id: 'front', pad: { enabled: false } }],
     });
     appliance = await Appliance.create(config, pino({ level: 'silent' }));
 

@@ -131,10 +131,6 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable || !existsSync(CLI))('a 
       metrics: { enabled: false },
       api: { enabled: false },
       matching: { framesPerDecision: 2, redecideAfterMs: 1000, trackIdleMs: 800 },
-      // The clip's visitor is a still photo moved over a background, which is what a held print
-      // looks like: the shipped PAD model refuses it (docs/pad.md, "Limits"). This test is about
-      // replication, so PAD is off here; PAD itself is tested in test/e2e/daemon.e2e.test.ts.
-      pad: { enabled: false },
     });
     const camera = { id: 'cam', url: clip, doorId: 'main', fps: 5, width: 320, height: 240, loop: true, realtime: true };
     const replica = (id: string, url: string) => ({

@@ -53,12 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
     sp.add_argument("--seed", type=int, default=0)
-    sp = sub.add_parser("pad-net", help="train the PAD CNN on attack sets; cross-type check; export ONNX + sidecar")
+    sp = sub.add_parser("pad-net", help="train the PAD CNN (config section pad_net); cross-type check; export ONNX + sidecar")
     with_config(sp)
-    sp.add_argument("--train-list", required=True, action="append", help="list.csv of `maskgate attack-set --split train` (repeatable)")
-    sp.add_argument("--eval-list", required=True, help="list.csv of `maskgate attack-set` (held-out identities)")
-    sp.add_argument("--epochs", type=int, default=12)
     sp.add_argument("--out", default="models/padnet/padnet.onnx")
+    sp.add_argument("--cross-type", action="store_true", help="also fit without print / without replay and test on the unseen family")
+    sp.add_argument("--no-export", action="store_true", help="train nothing to export (with --cross-type: the check only)")
     sp = sub.add_parser("mask-classifier", help="train the masked/unmasked classifier on synthetic masks; export ONNX + sidecar")
     with_config(sp)
     sp.add_argument("--out", default="models/maskflag/maskflag.onnx")
@@ -155,13 +154,13 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
         print(args.out)
         return 0
     if args.command == "pad-net":
-        from pathlib import Path
-
-        from .pad_net import run as train_pad_net
+        from .pad_training import run as train_pad_net
+        from .pad_training import training_config
         from .train import repo_path
 
-        lists = [Path(p) for p in args.train_list]
-        report = train_pad_net(lists, Path(args.eval_list), repo_path(cfg["data"]["detector"]), repo_path(args.out), epochs=args.epochs)
+        pad_cfg, eval_list = training_config(cfg, repo_path)
+        out = None if args.no_export else repo_path(args.out)
+        report = train_pad_net(pad_cfg, eval_list, repo_path(cfg["data"]["detector"]), out, args.cross_type)
         print(json.dumps(report, indent=1, default=float))
         return 0
     if args.command == "mask-classifier":

@@ -1,11 +1,10 @@
-"""A small presentation-attack CNN (PadNet) trained on the project's recapture simulations.
+"""PadNet, a small presentation-attack CNN, and what its training and the daemon share: the
+presentation list format, the context crop, the ISO/IEC 30107-3 operating point, the export.
 
 The pretrained candidates do not separate our door-camera bona fide frames from our attacks
 (faceplugin's fr_liveness.onnx: BPCER10 100% either way round; a logistic head on its 128-D
-penultimate features: BPCER10 65%; see docs/pad.md). PadNet is trained on an attack set made by
-`maskgate attack-set --split train` (identities disjoint from the evaluation set), checked across
-attack types (fit on prints, test on replay, and the reverse) and on the held-out set, and
-exported to ONNX with the sidecar the daemon's PAD wrapper (pipeline/pad-model.ts) reads.
+penultimate features: BPCER10 65%; see docs/pad.md). How PadNet is trained (sources, capture
+augmentation, cross-type check) is pad_training.py.
 
 Crops replicate pipeline/pad-model.ts: BlazeFace box scaled 2.7x about its centre (less where
 the image is too small), shifted inside the image, bilinear to 128x128, RGB, raw 0..255.
@@ -16,7 +15,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,10 @@ from .detect import BlazeFaceDetector
 MEAN, STD = 127.5, 128.0
 CROP_SCALE = 2.7
 CROP_SIZE = 128
+LICENCE = (
+    "This project's; trained on LFW-dev and CASIA-FaceV5 photos (research / non-commercial terms) "
+    "and renderings of them (research use, see models/README.md)"
+)
 
 
 class PadHeadError(Exception):
@@ -116,33 +118,8 @@ def extract_crops(rows: list[Presentation], detector_path: Path) -> tuple[np.nda
     return crops, kept
 
 
-def _tensor(crops: np.ndarray) -> torch.Tensor:
+def to_tensor(crops: np.ndarray) -> torch.Tensor:
     return torch.from_numpy((crops.astype(np.float32) - MEAN) / STD).permute(0, 3, 1, 2).contiguous()
-
-
-def train_net(x: torch.Tensor, y: np.ndarray, seed: int, epochs: int) -> PadNet:
-    """Class-balanced cross-entropy, AdamW, flips and brightness jitter (the camera, not the instrument)."""
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed)
-    net = PadNet()
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
-    yt = torch.from_numpy(y.astype(np.int64))
-    weight = torch.tensor([0.5 / max(1e-9, 1 - y.mean()), 0.5 / max(1e-9, y.mean())], dtype=torch.float32)
-    for _ in range(epochs):
-        net.train()
-        order = rng.permutation(len(y))
-        for start in range(0, len(order), 32):
-            idx = order[start : start + 32]
-            batch = x[idx]
-            if rng.random() < 0.5:
-                batch = batch.flip(3)
-            batch = batch * float(rng.uniform(0.8, 1.2)) + float(rng.uniform(-0.15, 0.15))
-            loss = nn.functional.cross_entropy(net(batch), yt[idx], weight=weight)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    net.eval()
-    return net
 
 
 def attack_scores(net: PadNet, x: torch.Tensor) -> np.ndarray:
@@ -175,59 +152,9 @@ def export_net(net: PadNet, out_path: Path, provenance: dict) -> dict:
         "classes": 2,
         "liveClass": 0,
         "maxBatch": None,
-        "licence": "This project's; trained on renderings of LFW photos (research use, see models/README.md)",
+        "licence": LICENCE,
         "source": f"trainer/src/maskgate_trainer/pad_net.py (PadNet); sha256 {digest}",
         "provenance": provenance,
     }
     out_path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar
-
-
-def _by_type(rows: list[Presentation], scores: np.ndarray, kept: np.ndarray, types: set[str]) -> dict[str, np.ndarray]:
-    out: dict[str, list[float]] = {}
-    for r, s, k in zip(rows, scores, kept, strict=False):
-        if k and r.attack and r.kind in types:
-            out.setdefault(r.kind, []).append(float(s))
-    return {k: np.asarray(v) for k, v in out.items()}
-
-
-def run(train_lists: list[Path], eval_list: Path, detector_path: Path, out_path: Path, seed: int = 0, epochs: int = 12) -> dict:
-    started = time.time()
-    train_rows = [r for lst in train_lists for r in read_list(lst)]
-    eval_rows = read_list(eval_list)
-    ct, kt = extract_crops(train_rows, detector_path)
-    ce, ke = extract_crops(eval_rows, detector_path)
-    xt, xe = _tensor(ct[kt]), _tensor(ce)
-    train_kept = [r for r, k in zip(train_rows, kt, strict=False) if k]
-    yt = np.array([r.attack for r in train_kept], dtype=np.int64)
-    bona_eval = np.array([not r.attack for r in eval_rows]) & ke
-    attack_types = sorted({r.kind for r in train_rows if r.attack})
-    report: dict = {"trainPresentations": int(kt.sum()), "evalPresentations": int(ke.sum()), "evalFta": int((~ke).sum()), "crossType": {}}
-
-    def evaluate(train_types: set[str], test_types: set[str]) -> tuple[dict, PadNet]:
-        use = np.array([(not r.attack) or r.kind in train_types for r in train_kept])
-        net = train_net(xt[use], yt[use], seed, epochs)
-        se = attack_scores(net, xe)
-        attacks = _by_type(eval_rows, se, ke, test_types)
-        t10, b10 = bpcer_at_apcer(se[bona_eval], attacks, 0.10)
-        t100, b100 = bpcer_at_apcer(se[bona_eval], attacks, 0.01)
-        masked = np.array([r.kind == "masked" for r in eval_rows]) & bona_eval
-        unmasked = np.array([r.kind == "unmasked" for r in eval_rows]) & bona_eval
-        return {
-            "train": sorted(train_types), "test": sorted(test_types),
-            "bpcer10": b10, "threshold10": t10, "bpcer100": b100, "threshold100": t100,
-            "bpcer10Masked": float(np.mean(se[masked] >= t10)) if masked.any() else None,
-            "bpcer10Unmasked": float(np.mean(se[unmasked] >= t10)) if unmasked.any() else None,
-        }, net
-
-    prints, screens = {"print", "cutout", "photo_mask"} & set(attack_types), {"replay"} & set(attack_types)
-    for name, tr, te in (("print->replay", prints, screens), ("replay->print", screens, prints)):
-        if tr and te:
-            report["crossType"][name] = evaluate(tr, te)[0]
-    report["all"], net = evaluate(set(attack_types), set(attack_types))
-    report["seconds"] = round(time.time() - started)
-    report["sidecar"] = export_net(net, out_path, {
-        "trainLists": [str(p) for p in train_lists], "evalList": str(eval_list), "seed": seed, "epochs": epochs,
-        "metrics": report["all"], "crossType": report["crossType"],
-    })
-    return report
