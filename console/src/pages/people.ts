@@ -156,7 +156,7 @@ export function peoplePage(main: HTMLElement): () => void {
       facesList,
       results,
       ...changes.slice(0, 2),
-      personAccessSection(id),
+      personAccessSection(id, person.displayName),
       ...changes.slice(2),
     );
     detail.hidden = false;
