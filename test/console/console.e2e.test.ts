@@ -9,7 +9,11 @@
 // Where the access-policy API is present (issue 15, part 1: docs/access-policy.md) a second
 // camera plays the same clip at door `side`, and the person is put, through the Access and People
 // pages, in a group limited to door `front` and a time window around now: the Live page then shows
-// their grant at `front` and a `door_not_permitted` deny at `side`.
+// their grant at `front` and a `door_not_permitted` deny at `side`. Editing that schedule on the
+// week grid (by keyboard) turns the next decision at `front` into `outside_schedule` and back; a
+// group is deleted after a confirmation naming its member; a PIN is set, a face+pin door then
+// holds the face as `pin_required`, and the PIN is cleared. The appliance shows face thumbnails
+// (api.liveThumbnails): the Live page has them, the audit trail not.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,10 +53,11 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
   let personId: string;
 
   const url = (hash = '') => `${appliance.apiUrl!}/${hash}`;
-  const shoot = async (p: Page, name: string): Promise<void> => {
+  /** A page as a whole; a dialog as the tablet's screen shows it (`fullPage` false). */
+  const shoot = async (p: Page, name: string, fullPage = true): Promise<void> => {
     if (!SCREENSHOTS) return;
     mkdirSync(SCREENSHOTS, { recursive: true });
-    await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await p.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
   };
   /** Nothing sticks out sideways at tablet width, and every control has a label. */
   const fitsTablet = async (p: Page): Promise<void> => {
@@ -355,7 +360,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     expect(says).toContain(NAME);
     expect(says).toContain('Front door at any time');
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel'); // the safe choice has the focus
-    await shoot(page, 'access-delete');
+    await shoot(page, 'access-delete', false);
     await dialog.getByRole('button', { name: 'Delete group Visitors' }).click();
     await expect.poll(() => page.locator('li[data-group="Visitors"]').count()).toBe(0);
     await page.locator('li[data-group="Front staff"]').waitFor();
@@ -570,7 +575,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     const says = (await dialog.textContent())!;
     expect(says).toContain('2 reference photos');
     expect(says).toContain('templates (embeddings)');
-    await shoot(page, 'people-delete');
+    await shoot(page, 'people-delete', false);
     await dialog.getByRole('button', { name: `Erase ${NAME}` }).click();
     await page.getByText(`${NAME} was deleted.`).waitFor();
     expect(await page.locator(`tr[data-person="${personId}"]`).count()).toBe(0);
