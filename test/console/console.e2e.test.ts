@@ -86,6 +86,11 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     ((await (await fetch(`${appliance.apiUrl!}/decisions?doorId=${doorId}&from=${since}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
       items: { outcome: string; personId: string | null; payload: Record<string, unknown> }[];
     }).items;
+  /** Waits until the audit trail has a decision for the person at `doorId` after `since`. */
+  const awaitDecision = (doorId: string, since: number, outcome: string, reason: string) =>
+    expect
+      .poll(async () => (await decisionsSince(doorId, since)).some((d) => d.outcome === outcome && d.personId === personId && d.payload['reason'] === reason), { timeout: DECISION_TIMEOUT, interval: 1000 })
+      .toBe(true);
   const asAdmin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${appliance.apiUrl!}${path}`, {
       method,
@@ -284,13 +289,8 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await shoot(page, 'live-policy');
     // The audit trail tells "known but not allowed" from a stranger (the deny carries their id),
     // and the permitted door keeps granting them after the change.
-    await expect
-      .poll(async () => (await decisionsSince('side', since)).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload['reason'] === 'door_not_permitted'), {
-        timeout: DECISION_TIMEOUT,
-        interval: 1000,
-      })
-      .toBe(true);
-    await expect.poll(async () => (await decisionsSince('front', since)).some((d) => d.outcome === 'grant' && d.personId === personId), { timeout: DECISION_TIMEOUT, interval: 1000 }).toBe(true);
+    await awaitDecision('side', since, 'deny', 'door_not_permitted');
+    await awaitDecision('front', since, 'grant', 'match');
   }, 2 * DECISION_TIMEOUT + 30_000);
 
   it.skipIf(!policyApi)('edits the schedule on the week grid by keyboard: closing this hour denies the next decision outside_schedule, opening it grants again', async () => {
@@ -319,12 +319,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByRole('form', { name: 'Edit schedule Around now' }).getByRole('button', { name: 'Save schedule' }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule Around now saved' }).waitFor();
     const closedSince = Date.now();
-    await expect
-      .poll(async () => (await decisionsSince('front', closedSince)).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload['reason'] === 'outside_schedule'), {
-        timeout: DECISION_TIMEOUT,
-        interval: 1000,
-      })
-      .toBe(true);
+    await awaitDecision('front', closedSince, 'deny', 'outside_schedule');
     await go('#/live', 'Live');
     await page.locator('section[data-door="front"] li.decision.deny[data-reason="outside_schedule"]').filter({ hasText: NAME }).first().waitFor({ timeout: DECISION_TIMEOUT });
 
@@ -333,7 +328,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByRole('form', { name: 'Edit schedule Around now' }).getByRole('button', { name: 'Save schedule' }).click();
     await page.getByRole('status').filter({ hasText: 'Schedule Around now saved' }).waitFor();
     const openSince = Date.now();
-    await expect.poll(async () => (await decisionsSince('front', openSince)).some((d) => d.outcome === 'grant' && d.personId === personId), { timeout: DECISION_TIMEOUT, interval: 1000 }).toBe(true);
+    await awaitDecision('front', openSince, 'grant', 'match');
   }, 3 * DECISION_TIMEOUT);
 
   it.skipIf(!policyApi)('deletes a group after a confirmation that names whose access it ends', async () => {
@@ -394,12 +389,7 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
     await page.getByLabel('Factors at door front').selectOption('face+pin');
     await page.getByRole('status').filter({ hasText: 'Door front now asks for face+pin' }).waitFor();
     const since = Date.now();
-    await expect
-      .poll(async () => (await decisionsSince('front', since)).some((d) => d.outcome === 'deny' && d.personId === personId && d.payload['reason'] === 'pin_required'), {
-        timeout: DECISION_TIMEOUT,
-        interval: 1000,
-      })
-      .toBe(true);
+    await awaitDecision('front', since, 'deny', 'pin_required');
     await page.getByLabel('Factors at door front').selectOption('face');
     await page.getByRole('status').filter({ hasText: 'Door front now asks for face.' }).waitFor();
 

@@ -17,7 +17,12 @@ function editableItem(attributes: Record<string, string>, view: readonly Node[],
     const editButton = h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${kind} ${name}` }, 'Edit');
     const deleteButton = h('button', { type: 'button', class: 'secondary', 'aria-label': `Delete ${kind} ${name}…` }, 'Delete…');
     editButton.addEventListener('click', () => {
-      const form = edit({ saved, cancel: show });
+      // Cancel puts the item back and the focus on its Edit button, where the admin left off.
+      const cancel = (): void => {
+        show();
+        item.querySelector('button')?.focus();
+      };
+      const form = edit({ saved, cancel });
       replace(item, form);
       form.querySelector('input')?.focus();
     });
