@@ -36,7 +36,10 @@ export class LiveDecisionFeed implements DecisionFeed {
 
   private publish(message: DecisionMessage, face: RgbImage | null): void {
     this.queue = this.queue
-      .then(async () => (face ? { ...message, thumbnail: await this.thumbnail(message, face) } : message))
+      .then(async (): Promise<LiveDecisionMessage> => {
+        const thumbnail = face ? await this.thumbnail(message, face) : null;
+        return thumbnail === null ? message : { ...message, thumbnail };
+      })
       .then((live) => {
         for (const listener of this.listeners) listener(live);
       })
@@ -44,13 +47,13 @@ export class LiveDecisionFeed implements DecisionFeed {
       .catch((err: unknown) => this.logger.warn({ eventId: message.eventId, err: (err as Error).message }, 'live decision not streamed'));
   }
 
-  private async thumbnail(message: DecisionMessage, face: RgbImage): Promise<string | undefined> {
+  private async thumbnail(message: DecisionMessage, face: RgbImage): Promise<string | null> {
     try {
       return await faceThumbnail(face);
     } catch (err) {
       // The decision still goes out, without a picture; the line names the event, never the image.
       this.logger.warn({ eventId: message.eventId, err: (err as Error).message }, 'live thumbnail failed');
-      return undefined;
+      return null;
     }
   }
 }
