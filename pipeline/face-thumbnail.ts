@@ -5,7 +5,7 @@ import type { RgbImage } from './types.js';
 
 /** Edge of the square thumbnail, in pixels: enough to tell who stood at the door, no more. */
 export const THUMBNAIL_SIZE = 96;
-/** JPEG quality: a recognisable face in about 3 KB. */
+/** JPEG quality: a recognisable face in about 1.5 KB (measured on the test clip's face). */
 const JPEG_QUALITY = 70;
 
 /** `image` scaled to THUMBNAIL_SIZE square, as a `data:image/jpeg;base64,…` URL. */
