@@ -230,8 +230,10 @@ describe.skipIf(skipReason !== null)('admin console in headless Chromium', () =>
   it.skipIf(!policyApi)('limits the person to door front and a time window; the other door denies them as door_not_permitted', async () => {
     await go('#/access', 'Access');
     await page.getByLabel('Mode').selectOption('enforced');
+    await page.getByLabel('Wrong PINs before a lockout').fill('3');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('[data-mode="enforced"]').waitFor();
+    expect((await asAdmin<{ pin: { maxAttempts: number } }>('GET', '/access/settings')).pin.maxAttempts).toBe(3);
 
     await page.getByLabel('Zone name').fill('Front door');
     await page.getByRole('group', { name: 'Doors' }).getByLabel('front', { exact: true }).check();

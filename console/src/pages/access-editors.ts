@@ -166,14 +166,34 @@ export function groupEditor(policy: AccessPolicy, group: Group | null, hooks: Ed
 export function settingsEditor(settings: Settings, hooks: EditorHooks): HTMLFormElement {
   const mode = h('select', {}, h('option', { value: 'open', selected: settings.mode === 'open' }, 'open: recognised people pass every door'), h('option', { value: 'enforced', selected: settings.mode === 'enforced' }, 'enforced: only as groups and schedules allow'));
   const zone = h('input', { type: 'text', required: true, value: settings.timeZone, autocomplete: 'off', spellcheck: 'false' });
+  // The API's bounds (enroll/access-schemas.ts), so the browser says what is wrong before sending.
+  const number = (value: number, min: number, max: number) => h('input', { type: 'number', required: true, min, max, step: 1, value });
+  const entry = number(settings.pin.entrySeconds, 5, 300);
+  const attempts = number(settings.pin.maxAttempts, 1, 20);
+  const lockout = number(settings.pin.lockoutSeconds, 10, 86_400);
   return editorForm(
     {
       title: 'Policy settings',
       label: 'Policy settings',
-      controls: [field('Mode', mode), field('Site time zone (IANA)', zone, 'e.g. Europe/Berlin; schedules are read in this zone')],
+      controls: [
+        field('Mode', mode),
+        field('Site time zone (IANA)', zone, 'e.g. Europe/Berlin; schedules are read in this zone'),
+        h(
+          'fieldset',
+          { class: 'pin-limits' },
+          h('legend', {}, 'PIN at face + PIN doors'),
+          field('Seconds to enter the PIN', entry),
+          field('Wrong PINs before a lockout', attempts),
+          field('Lockout (seconds)', lockout),
+        ),
+      ],
       submit: 'Save settings',
-      // PUT replaces the whole settings resource: the PIN limits go back unchanged.
-      send: () => request('PUT', '/access/settings', { ...settings, mode: mode.value, timeZone: zone.value.trim() }),
+      send: () =>
+        request('PUT', '/access/settings', {
+          mode: mode.value,
+          timeZone: zone.value.trim(),
+          pin: { entrySeconds: entry.valueAsNumber, maxAttempts: attempts.valueAsNumber, lockoutSeconds: lockout.valueAsNumber },
+        }),
       savedText: () => 'Settings saved.',
     },
     hooks,
