@@ -17,17 +17,18 @@ const minutes = (hhmm: string): number => {
   const [hh, mm] = hhmm.split(':').map(Number);
   return hh! * 60 + mm!;
 };
-const clock = (hour: number): string => `${String(hour).padStart(2, '0')}:00`;
+const DAY_MINUTES = 24 * 60;
+const clockAt = (minute: number): string => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+const clock = (hour: number): string => clockAt(hour * 60);
 
 /**
- * Hours of the week a schedule is open, per day: a window belongs to the day it starts on and,
- * when its end is at or before its start, runs on into the next day (docs/access-policy.md).
+ * Minutes of the week a schedule is open, per day (7 x 1440): a window belongs to the day it
+ * starts on and, when its end is at or before its start, runs on into the next day
+ * (docs/access-policy.md).
  */
-export function openHours(windows: readonly Window[]): boolean[][] {
-  const grid = DAYS.map(() => new Array<boolean>(24).fill(false));
-  const mark = (day: number, from: number, to: number): void => {
-    for (let hour = 0; hour < 24; hour++) if (hour * 60 < to && (hour + 1) * 60 > from) grid[day % 7]![hour] = true;
-  };
+export function openMinutes(windows: readonly Window[]): boolean[][] {
+  const week = DAYS.map(() => new Array<boolean>(DAY_MINUTES).fill(false));
+  const mark = (day: number, from: number, to: number): void => void week[day % 7]!.fill(true, from, to);
   for (const w of windows) {
     const start = minutes(w.start);
     const end = minutes(w.end);
@@ -35,33 +36,52 @@ export function openHours(windows: readonly Window[]): boolean[][] {
       const day = DAYS.indexOf(d);
       if (end > start) mark(day, start, end);
       else {
-        mark(day, start, 24 * 60);
+        mark(day, start, DAY_MINUTES);
         mark(day + 1, 0, end);
       }
     }
   }
-  return grid;
+  return week;
+}
+
+/** Hours of the week a schedule is open for at least a minute, per day (7 x 24): the grid. */
+export function openHours(windows: readonly Window[]): boolean[][] {
+  return openMinutes(windows).map((day) => Array.from({ length: 24 }, (_, hour) => day.slice(hour * 60, hour * 60 + 60).includes(true)));
 }
 
 /**
- * Windows that open exactly the grid's hours: each run of open hours in a day is one window
+ * Windows that open exactly these minutes: each run of open minutes in a day is one window
  * (ending at 24:00 when it reaches midnight), and days with the same runs share a window.
  */
-export function windowsFromGrid(grid: readonly (readonly boolean[])[]): Window[] {
+export function windowsFromMinutes(week: readonly (readonly boolean[])[]): Window[] {
   const byRange = new Map<string, Window>();
   DAYS.forEach((day, d) => {
-    const row = grid[d]!;
-    for (let hour = 0; hour < 24; hour++) {
-      if (!row[hour] || (hour > 0 && row[hour - 1])) continue;
-      let end = hour;
-      while (end < 24 && row[end]) end++;
-      const range = `${clock(hour)}-${end === 24 ? '24:00' : clock(end)}`;
-      const window = byRange.get(range) ?? { days: [], start: clock(hour), end: end === 24 ? '24:00' : clock(end) };
+    const row = week[d]!;
+    for (let minute = 0; minute < DAY_MINUTES; minute++) {
+      if (!row[minute] || (minute > 0 && row[minute - 1])) continue;
+      let end = minute;
+      while (end < DAY_MINUTES && row[end]) end++;
+      const range = { start: clockAt(minute), end: end === DAY_MINUTES ? '24:00' : clockAt(end) };
+      const key = `${range.start}-${range.end}`;
+      const window = byRange.get(key) ?? { days: [], ...range };
       window.days.push(day);
-      byRange.set(range, window);
+      byRange.set(key, window);
+      minute = end;
     }
   });
   return [...byRange.values()];
+}
+
+/**
+ * The windows with one hour of one day toggled: an hour open for any minute closes entirely,
+ * a closed hour opens entirely; every other minute stays as it was (no silent widening).
+ */
+export function toggleHour(windows: readonly Window[], day: number, hour: number): Window[] {
+  const week = openMinutes(windows);
+  const row = week[day]!;
+  const open = row.slice(hour * 60, hour * 60 + 60).includes(true);
+  row.fill(!open, hour * 60, hour * 60 + 60);
+  return windowsFromMinutes(week);
 }
 
 export function windowsText(windows: readonly Window[]): string {
@@ -92,14 +112,14 @@ export function weekGridTable(caption: string, windows: readonly Window[]): HTML
 
 export interface WeekGridEditor {
   readonly element: HTMLElement;
-  /** The windows as edited: the originals, with their minutes, until an hour is toggled. */
+  /** The windows as edited: the originals until an hour is toggled, then rewritten to the minute. */
   windows(): Window[];
   /** Adds a window (from the precise opens/closes fields) and redraws. */
   add(window: Window): void;
   clear(): void;
 }
 
-/** An editable grid over `initial`; toggling an hour rewrites the windows in whole hours. */
+/** An editable grid over `initial`; toggling an hour changes that hour only (toggleHour). */
 export function weekGridEditor(label: string, initial: readonly Window[]): WeekGridEditor {
   let windows: Window[] = initial.map((w) => ({ ...w, days: [...w.days] }));
   const cells = DAYS.map((d) => Array.from({ length: 24 }, (_, hour) => h('button', { type: 'button', class: 'hour', tabindex: -1, 'aria-label': `${DAY_NAMES[d]} ${clock(hour)} to ${hour === 23 ? '24:00' : clock(hour + 1)}` })));
@@ -124,9 +144,7 @@ export function weekGridEditor(label: string, initial: readonly Window[]): WeekG
   cells.forEach((row, d) =>
     row.forEach((cell, hour) => {
       cell.addEventListener('click', () => {
-        const grid = openHours(windows);
-        grid[d]![hour] = !grid[d]![hour];
-        windows = windowsFromGrid(grid);
+        windows = toggleHour(windows, d, hour);
         moveTo(d, hour);
       });
       cell.addEventListener('keydown', (event) => {
