@@ -2,6 +2,7 @@
 // log line each — without biometric data anywhere.
 import type { Logger } from 'pino';
 import type { CameraConfig } from '../firmware-config/schema.js';
+import type { RgbImage } from '../pipeline/types.js';
 import type { DecisionsRepository } from '../store/decisions-repository.js';
 import type { DecisionMessage } from './decision-message.js';
 import type { TrackDecision } from './track-decider.js';
@@ -10,8 +11,15 @@ export interface DecisionPublisherPort {
   publish(message: DecisionMessage): void;
 }
 
+/**
+ * Sees each message after it is recorded. `face` is the track's best crop when the camera keeps
+ * crops for the console's live thumbnails (api.liveThumbnails), else null; it never reaches the
+ * audit log, the doors or the log line, and a listener must not store it either.
+ */
+export type DecisionObserver = (message: DecisionMessage, face: RgbImage | null) => void;
+
 export class DecisionSink {
-  private readonly listeners = new Set<(message: DecisionMessage) => void>();
+  private readonly listeners = new Set<DecisionObserver>();
 
   constructor(
     private readonly applianceId: string,
@@ -22,12 +30,12 @@ export class DecisionSink {
   ) {}
 
   /** Observers (metrics, the demo's console) see every message after it is recorded. */
-  onDecision(listener: (message: DecisionMessage) => void): () => void {
+  onDecision(listener: DecisionObserver): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  record(decision: TrackDecision, camera: CameraConfig): DecisionMessage {
+  record(decision: TrackDecision, camera: CameraConfig, face: RgbImage | null = null): DecisionMessage {
     const message = toMessage(decision, camera, this.applianceId, this.modelId());
     this.decisions.insert({
       id: message.eventId,
@@ -67,7 +75,7 @@ export class DecisionSink {
       },
       'decision',
     );
-    for (const listener of this.listeners) listener(message);
+    for (const listener of this.listeners) listener(message, face);
     return message;
   }
 }

@@ -24,6 +24,7 @@ import { detectFfmpegVersion } from '../pipeline/capture/index.js';
 import { CameraWorker, doorMatching, doorPad } from './camera-worker.js';
 import { CameraStatusPublisher } from './mqtt/camera-status-publisher.js';
 import { DecisionSink } from '../access/decision-sink.js';
+import { LiveDecisionFeed } from './live-decision-feed.js';
 import { Gallery } from '../access/gallery.js';
 import { SitePolicy } from '../access/policy/site-policy.js';
 import { Topics, type StatusSummary } from './mqtt/messages.js';
@@ -311,12 +312,13 @@ export class Appliance {
           gallery: this.gallery,
           // Identity first (the worker's track decider), then the site's access policy; the sink
           // exists before any camera starts.
-          onDecision: (d, c) => this.sink.record(this.core.access.gate.apply(d, c), c),
+          onDecision: (d, c, face) => this.sink.record(this.core.access.gate.apply(d, c), c, face),
           logger: this.logger,
           onStage,
           onHealth: (health) => this.cameraStatus?.publish(health),
           input: { capture: this.config.capture },
           screening: { screen: this.core.screen, pad: doorPad(this.config.pad, this.door(camera.doorId)) },
+          keepFaceCrops: this.config.api.enabled && this.config.api.liveThumbnails,
         }),
     );
   }
@@ -458,7 +460,7 @@ export class Appliance {
       access: { site: this.core.access, doorIds: () => this.doorIds() },
       console: {
         root: consoleRoot,
-        decisions: { subscribe: (listener) => this.sink.onDecision(listener) },
+        decisions: new LiveDecisionFeed(this.sink, this.logger),
         health: { status: () => this.status(), recentErrors: () => this.options.recentErrors?.list() ?? [] },
         thresholds: new ThresholdConsole({
           gallery: this.gallery,

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AnalysisStage, FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import { FfmpegFrameSource, type CaptureErrorCode, type CaptureState, type CaptureStateChange, type FrameSource } from '../pipeline/capture/index.js';
 import { FaceTracker } from '../pipeline/tracker.js';
-import type { AlignedFace, Frame } from '../pipeline/types.js';
+import type { AlignedFace, Frame, RgbImage } from '../pipeline/types.js';
 import { cameraCaptureConfig } from '../firmware-config/camera-capture.js';
 import type { CameraConfig, CaptureTimingConfig, DoorConfig, MatchingConfig } from '../firmware-config/schema.js';
 import { TrackDecider, type DecisionSettings, type GallerySearch, type PersonDirectory, type TrackDecision } from '../access/track-decider.js';
@@ -12,6 +12,7 @@ import type { PadSettings } from '../access/pad-fusion.js';
 import type { FaceScreen } from '../pipeline/face-screen.js';
 import type { FaceEvidence } from '../pipeline/types.js';
 import type { PadConfig } from '../firmware-config/schema.js';
+import { BestFaceCrops } from './best-face-crops.js';
 
 export interface CameraStats {
   framesReceived: number;
@@ -28,7 +29,8 @@ export interface CameraStats {
 /** Timing hook for metrics: one call per stage per analysed frame, in seconds. */
 export type StageListener = (stage: AnalysisStage | 'match', seconds: number) => void;
 
-export type DecisionListener = (decision: TrackDecision, camera: CameraConfig) => void;
+/** `face`: the track's best aligned crop, only when the worker keeps crops for live thumbnails. */
+export type DecisionListener = (decision: TrackDecision, camera: CameraConfig, face: RgbImage | null) => void;
 
 /** Presentation-attack and mask screening of each usable face, with the door's PAD settings. */
 export interface CameraScreening {
@@ -77,6 +79,8 @@ export interface CameraWorkerOptions {
   readonly input: { readonly capture: CaptureTimingConfig } | { readonly source: FrameSource };
   /** PAD and mask screening of each usable face, with the door's PAD settings. */
   readonly screening?: CameraScreening;
+  /** Hand each decision the track's best face crop (api.liveThumbnails); default off. */
+  readonly keepFaceCrops?: boolean;
 }
 
 export function decisionSettings(matching: MatchingConfig, camera: CameraConfig, pad?: PadSettings): DecisionSettings {
@@ -136,6 +140,7 @@ export class CameraWorker {
   private readonly logger: Logger;
   private readonly onStage: StageListener | undefined;
   private readonly onHealth: HealthListener | undefined;
+  private readonly crops: BestFaceCrops | null;
   private screening: CameraScreening | undefined;
   private stateSince = Date.now();
   private lastError: CaptureErrorCode | null = null;
@@ -149,6 +154,7 @@ export class CameraWorker {
     this.onStage = options.onStage;
     this.onHealth = options.onHealth;
     this.screening = options.screening;
+    this.crops = options.keepFaceCrops ? new BestFaceCrops() : null;
     this.source = 'source' in input ? input.source : new FfmpegFrameSource(cameraCaptureConfig(camera, input.capture), { logger });
     this.tracker = new FaceTracker({ iouThreshold: matching.trackIouThreshold, idleMs: matching.trackIdleMs }, `${camera.id}-`);
     this.decider = new TrackDecider(gallery, gallery, decisionSettings(matching, camera, options.screening?.pad));
@@ -257,11 +263,13 @@ export class CameraWorker {
     );
     for (const [i, face] of faces.entries()) {
       if (face.embedding) this.stats.facesUsable++;
+      const trackId = update.trackIds[i]!;
+      this.crops?.offer(trackId, face.aligned, face.quality);
       const matchStarted = performance.now();
-      const decision = await this.decider.observe(update.trackIds[i]!, face.embedding, now, evidence.get(face));
+      const decision = await this.decider.observe(trackId, face.embedding, now, evidence.get(face));
       if (decision) {
         this.onStage?.('match', (performance.now() - matchStarted) / 1000);
-        this.onDecision(decision, this.camera);
+        this.onDecision(decision, this.camera, this.crops?.take(trackId) ?? null);
       }
     }
     await Promise.all(update.ended.map((ended) => this.emitEnd(ended.id, now)));
@@ -293,9 +301,11 @@ export class CameraWorker {
   private async emitEnd(trackId: string, now: number): Promise<void> {
     try {
       const decision = await this.decider.end(trackId, now);
-      if (decision) this.onDecision(decision, this.camera);
+      if (decision) this.onDecision(decision, this.camera, this.crops?.take(trackId) ?? null);
     } catch (err) {
       this.logger.error({ camera: this.camera.id, err: (err as Error).message }, 'track decision failed');
+    } finally {
+      this.crops?.take(trackId); // an ended track's crop goes with it
     }
   }
 }

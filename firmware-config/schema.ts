@@ -366,6 +366,10 @@ export const ApiConfigSchema = Type.Object(
       maximum: 24 * 60,
       default: 60,
     }),
+    liveThumbnails: Type.Boolean({
+      title: "Send a small face thumbnail with each decision on the console's Live page (held in memory for the live stream only; never stored, logged or published)",
+      default: false,
+    }),
     tls: Type.Optional(
       Type.Object(
         {

@@ -1,6 +1,7 @@
 // GET /live/decisions: every decision as it is made, as Server-Sent Events, for the console's
 // Live page. Each event is the decision message the doors receive over MQTT (outcome, reason,
-// score, threshold, masked; no embedding, no image). A comment line every HEARTBEAT_MS keeps
+// score, threshold, masked; no embedding), with a face thumbnail only where the site enables it
+// (api.liveThumbnails; docs/console.md). A comment line every HEARTBEAT_MS keeps
 // proxies from closing an idle stream; the stream ends when the client goes or the API closes.
 import type { FastifyPluginAsync } from 'fastify';
 import { SECURITY } from '../schemas.js';

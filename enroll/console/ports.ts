@@ -5,9 +5,15 @@ import Type, { type Static } from 'typebox';
 import type { DecisionMessage } from '../../access/decision-message.js';
 import { ThresholdConditionSchema } from '../../access/condition-threshold.js';
 
+/**
+ * A decision on the Live page: the message the doors receive, plus, where the site enables it
+ * (api.liveThumbnails), a small JPEG of the face as a data URL that exists only in this event.
+ */
+export type LiveDecisionMessage = DecisionMessage & { readonly thumbnail?: string };
+
 /** Every decision as it is recorded. Returns an unsubscribe function. */
 export interface DecisionFeed {
-  subscribe(listener: (message: DecisionMessage) => void): () => void;
+  subscribe(listener: (message: LiveDecisionMessage) => void): () => void;
 }
 
 export const RecentError = Type.Object(

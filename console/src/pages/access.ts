@@ -1,95 +1,40 @@
-// Access: zones (doors grouped), access groups (zone on schedule grants) and schedules drawn as a
-// week grid, against the access-policy API (docs/access-policy.md). Admins create zones,
-// schedules and groups here; memberships and validity are set per person on the People page.
+// Access: the site's access policy (docs/access-policy.md). Everyone sees the mode, the doors and
+// their factors, zones, schedules as week grids, holidays and access groups; admins also change
+// them here — create, edit in place, delete after a confirmation that says what changes.
+// Memberships, validity and PINs are set per person on the People page.
 import { ApiFailure, canChange, describe, request } from '../api.js';
+import { confirmChange } from '../confirm.js';
 import { field, h, replace, statusLine } from '../dom.js';
+import { grantsText, groupsGranting, groupsOnSchedule, holidaysText, loadPolicy, type AccessPolicy, type Door, type Group, type Holiday, type Schedule, type Zone } from './access-model.js';
+import { groupEditor, holidayEditor, scheduleEditor, settingsEditor, zoneEditor, type EditorHooks } from './access-editors.js';
+import { weekGridTable, windowsText } from './week-grid.js';
 
-type Day = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
-const DAYS: readonly Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const DAY_NAMES: Record<Day, string> = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
-
-interface Window {
-  days: Day[];
-  start: string;
-  end: string;
-}
-interface Schedule {
-  id: string;
-  name: string;
-  windows: Window[];
-  holidayWindows: { start: string; end: string }[] | null;
-}
-interface Zone {
-  id: string;
-  name: string;
-  doorIds: string[];
-}
-interface Group {
-  id: string;
-  name: string;
-  grants: { zoneId: string; scheduleId: string | null }[];
-  memberCount: number;
-}
-interface Door {
-  doorId: string;
-  factors: string;
-  zoneIds: string[];
-  configured: boolean;
-}
-interface Holiday {
-  date: string;
-  name: string;
-}
-interface Settings {
-  mode: 'open' | 'enforced';
-  timeZone: string;
-  pin: { entrySeconds: number; maxAttempts: number; lockoutSeconds: number };
-}
-
-const minutes = (hhmm: string): number => {
-  const [hh, mm] = hhmm.split(':').map(Number);
-  return hh! * 60 + mm!;
-};
-
-/**
- * Hours of the week a schedule is open, per day: a window belongs to the day it starts on and,
- * when its end is at or before its start, runs on into the next day (docs/access-policy.md).
- */
-export function openHours(windows: readonly Window[]): boolean[][] {
-  const grid = DAYS.map(() => new Array<boolean>(24).fill(false));
-  const mark = (day: number, from: number, to: number): void => {
-    for (let hour = 0; hour < 24; hour++) if (hour * 60 < to && (hour + 1) * 60 > from) grid[day % 7]![hour] = true;
+/** A list item that an admin can edit in place (the editor replaces it until saved or cancelled) and delete. */
+function editableItem(attributes: Record<string, string>, view: readonly Node[], kind: string, name: string, edit: (hooks: EditorHooks) => HTMLFormElement, saved: (what: string) => void, remove: () => void): HTMLLIElement {
+  const item = h('li', attributes);
+  const show = (): void => {
+    if (!canChange()) return replace(item, ...view);
+    const editButton = h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit ${kind} ${name}` }, 'Edit');
+    const deleteButton = h('button', { type: 'button', class: 'secondary', 'aria-label': `Delete ${kind} ${name}…` }, 'Delete…');
+    editButton.addEventListener('click', () => {
+      // Cancel puts the item back and the focus on its Edit button, where the admin left off.
+      const cancel = (): void => {
+        show();
+        item.querySelector('button')?.focus();
+      };
+      const form = edit({ saved, cancel });
+      replace(item, form);
+      form.querySelector('input')?.focus();
+    });
+    deleteButton.addEventListener('click', remove);
+    replace(item, ...view, h('div', { class: 'actions' }, editButton, deleteButton));
   };
-  for (const w of windows) {
-    const start = minutes(w.start);
-    const end = minutes(w.end);
-    for (const d of w.days) {
-      const day = DAYS.indexOf(d);
-      if (end > start) mark(day, start, end);
-      else {
-        mark(day, start, 24 * 60);
-        mark(day + 1, 0, end);
-      }
-    }
-  }
-  return grid;
+  show();
+  return item;
 }
 
-function weekGrid(schedule: Schedule): HTMLTableElement {
-  const grid = openHours(schedule.windows);
-  return h(
-    'table',
-    { class: 'week' },
-    h('caption', {}, `${schedule.name}: ${schedule.windows.map((w) => `${w.days.join(', ')} ${w.start}–${w.end}`).join('; ') || 'never open'}${schedule.holidayWindows === null ? '' : schedule.holidayWindows.length ? '; holidays: special hours' : '; closed on holidays'}`),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), ...Array.from({ length: 24 }, (_, hour) => h('th', { scope: 'col', abbr: `${hour}:00` }, hour % 3 === 0 ? String(hour) : '')))),
-    h(
-      'tbody',
-      {},
-      ...DAYS.map((d, i) =>
-        h('tr', {}, h('th', { scope: 'row' }, DAY_NAMES[d].slice(0, 3)), ...grid[i]!.map((open, hour) => h('td', { class: open ? 'open' : 'closed', title: `${DAY_NAMES[d]} ${hour}:00 ${open ? 'open' : 'closed'}` }, h('span', { class: 'visually-hidden' }, open ? 'open' : 'closed')))),
-      ),
-    ),
-  );
+function listOrNone(items: readonly HTMLLIElement[], none: string): HTMLElement {
+  return items.length ? h('ul', { class: 'items' }, ...items) : h('p', {}, none);
 }
 
 export function accessPage(main: HTMLElement): void {
@@ -98,16 +43,9 @@ export function accessPage(main: HTMLElement): void {
   replace(main, h('h1', { id: 'page-title' }, 'Access'), status, body);
 
   const load = async (): Promise<void> => {
-    let settings: Settings, doors: Door[], zones: Zone[], schedules: Schedule[], groups: Group[], holidays: Holiday[];
+    let policy: AccessPolicy;
     try {
-      [settings, doors, zones, schedules, groups, holidays] = await Promise.all([
-        request<Settings>('GET', '/access/settings'),
-        request<{ items: Door[] }>('GET', '/access/doors').then((r) => r.items),
-        request<{ items: Zone[] }>('GET', '/access/zones').then((r) => r.items),
-        request<{ items: Schedule[] }>('GET', '/access/schedules').then((r) => r.items),
-        request<{ items: Group[] }>('GET', '/access/groups').then((r) => r.items),
-        request<{ items: Holiday[] }>('GET', '/access/holidays').then((r) => r.items),
-      ]);
+      policy = await loadPolicy();
     } catch (err) {
       status.textContent =
         err instanceof ApiFailure && err.code === 'route_not_found'
@@ -115,113 +53,130 @@ export function accessPage(main: HTMLElement): void {
           : `Could not load the access policy: ${describe(err)}`;
       return;
     }
-    const zoneName = (id: string) => zones.find((z) => z.id === id)?.name ?? id;
-    const scheduleName = (id: string | null) => (id === null ? 'at any time' : (schedules.find((s) => s.id === id)?.name ?? id));
+    const saved = (what: string): void => {
+      status.textContent = what;
+      void load();
+    };
+    const deleted = (path: string, what: string) => async () => {
+      await request('DELETE', path);
+      saved(what);
+    };
+    const { settings } = policy;
     replace(
       body,
       h('p', { 'data-mode': settings.mode }, settings.mode === 'open' ? `Mode: open — zones, groups and schedules are not checked (validity and PIN doors are). Time zone ${settings.timeZone}.` : `Mode: enforced — a door is opened only for members of a group that grants it now. Time zone ${settings.timeZone}.`),
-      canChange() ? settingsForm(settings, () => void load()) : null,
-      h('section', { class: 'card', 'aria-labelledby': 'zones-title' }, h('h2', { id: 'zones-title' }, 'Zones'), zones.length ? h('ul', {}, ...zones.map((z) => h('li', {}, `${z.name}: ${z.doorIds.join(', ') || 'no doors'}`))) : h('p', {}, 'No zones.'), canChange() ? zoneForm(doors, () => void load()) : null),
-      h('section', { class: 'card', 'aria-labelledby': 'schedules-title' }, h('h2', { id: 'schedules-title' }, 'Schedules'), ...schedules.map(weekGrid), schedules.length ? null : h('p', {}, 'No schedules.'), canChange() ? scheduleForm(() => void load()) : null),
-      holidaysSection(holidays, () => void load()),
-      h('section', { class: 'card', 'aria-labelledby': 'groups-title' }, h('h2', { id: 'groups-title' }, 'Access groups'), groups.length ? h('ul', {}, ...groups.map((g) => h('li', { 'data-group': g.name }, `${g.name} (${g.memberCount} members): ${g.grants.map((gr) => `${zoneName(gr.zoneId)} ${scheduleName(gr.scheduleId)}`).join('; ') || 'grants nothing'}`))) : h('p', {}, 'No groups.'), canChange() ? groupForm(zones, schedules, () => void load()) : null),
+      canChange() ? h('section', { class: 'card' }, settingsEditor(settings, { saved })) : null,
+      doorsSection(policy, saved),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'zones-title' },
+        h('h2', { id: 'zones-title' }, 'Zones'),
+        listOrNone(
+          policy.zones.map((z) => editableItem({ 'data-zone': z.name }, [h('span', {}, `${z.name}: ${z.doorIds.join(', ') || 'no doors'}`)], 'zone', z.name, (hooks) => zoneEditor(policy, z, hooks), saved, () => confirmZoneDelete(policy, z, deleted(`/access/zones/${z.id}`, `Zone ${z.name} deleted.`)))),
+          'No zones.',
+        ),
+        canChange() ? zoneEditor(policy, null, { saved }) : null,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'schedules-title' },
+        h('h2', { id: 'schedules-title' }, 'Schedules'),
+        listOrNone(
+          policy.schedules.map((s) =>
+            editableItem({ 'data-schedule': s.name }, [weekGridTable(`${s.name}: ${windowsText(s.windows)}; ${holidaysText(s.holidayWindows)}`, s.windows)], 'schedule', s.name, (hooks) => scheduleEditor(s, hooks), saved, () =>
+              confirmScheduleDelete(policy, s, deleted(`/access/schedules/${s.id}`, `Schedule ${s.name} deleted.`)),
+            ),
+          ),
+          'No schedules.',
+        ),
+        canChange() ? scheduleEditor(null, { saved }) : null,
+      ),
+      holidaysSection(policy.holidays, saved, deleted),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'groups-title' },
+        h('h2', { id: 'groups-title' }, 'Access groups'),
+        listOrNone(
+          policy.groups.map((g) => editableItem({ 'data-group': g.name }, [h('span', {}, `${g.name} (${g.memberCount} ${g.memberCount === 1 ? 'member' : 'members'}): ${grantsText(policy, g.grants)}`)], 'group', g.name, (hooks) => groupEditor(policy, g, hooks), saved, () => void confirmGroupDelete(policy, g, deleted(`/access/groups/${g.id}`, `Group ${g.name} deleted.`)))),
+          'No groups.',
+        ),
+        canChange() ? groupEditor(policy, null, { saved }) : null,
+      ),
     );
   };
   void load();
 }
 
-function submitting(form: HTMLFormElement, status: HTMLElement, send: () => Promise<unknown>, done: () => void): void {
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    send()
-      .then(() => {
-        form.reset();
-        done();
-      })
-      .catch((err: unknown) => (status.textContent = `Not saved: ${describe(err)}`));
+/** Each door's zones and factors; admins switch a door between face and face+pin. */
+function doorsSection(policy: AccessPolicy, saved: (what: string) => void): HTMLElement {
+  const status = statusLine();
+  const items = policy.doors.map((d: Door) => {
+    const zones = d.zoneIds.map((id) => policy.zones.find((z) => z.id === id)?.name ?? id).join(', ') || 'no zone';
+    const text = `${d.doorId}${d.configured ? '' : ' (no longer in the config)'}: ${zones}`;
+    if (!canChange()) return h('li', { 'data-door': d.doorId }, `${text}; ${d.factors}`);
+    const factors = h('select', {}, h('option', { value: 'face', selected: d.factors === 'face' }, 'face'), h('option', { value: 'face+pin', selected: d.factors === 'face+pin' }, 'face + PIN on the keypad'));
+    factors.addEventListener('change', () => {
+      request('PUT', `/access/doors/${d.doorId}`, { factors: factors.value })
+        .then(() => saved(`Door ${d.doorId} now asks for ${factors.value}.`))
+        .catch((err: unknown) => (status.textContent = `Not saved: ${describe(err)}`));
+    });
+    return h('li', { 'data-door': d.doorId }, h('span', {}, text), field(`Factors at door ${d.doorId}`, factors));
   });
-}
-
-function zoneForm(doors: Door[], done: () => void): HTMLFormElement {
-  const name = h('input', { type: 'text', required: true, maxlength: 100 });
-  const boxes = doors.map((d) => h('input', { type: 'checkbox', value: d.doorId }));
-  const status = statusLine();
-  const form = h('form', { class: 'inline-form' }, h('h3', {}, 'New zone'), field('Zone name', name), h('fieldset', {}, h('legend', {}, 'Doors'), ...boxes.map((b, i) => field(doors[i]!.doorId, b))), h('button', { type: 'submit' }, 'Create zone'), status);
-  submitting(form, status, () => request('POST', '/access/zones', { name: name.value.trim(), doorIds: boxes.filter((b) => b.checked).map((b) => b.value) }), done);
-  return form;
-}
-
-function scheduleForm(done: () => void): HTMLFormElement {
-  const name = h('input', { type: 'text', required: true, maxlength: 100 });
-  const boxes = DAYS.map((d) => h('input', { type: 'checkbox', value: d, checked: !['sat', 'sun'].includes(d) }));
-  const start = h('input', { type: 'time', required: true, value: '08:00' });
-  const end = h('input', { type: 'time', required: true, value: '18:00' });
-  const closedOnHolidays = h('input', { type: 'checkbox' });
-  const status = statusLine();
-  const form = h(
-    'form',
-    { class: 'inline-form' },
-    h('h3', {}, 'New schedule'),
-    field('Schedule name', name),
-    h('fieldset', {}, h('legend', {}, 'Days'), ...boxes.map((b, i) => field(DAY_NAMES[DAYS[i]!], b))),
-    field('Opens at', start),
-    field('Closes at', end, 'At or before the opening time: runs across midnight'),
-    field('Closed on public holidays', closedOnHolidays),
-    h('button', { type: 'submit' }, 'Create schedule'),
-    status,
-  );
-  submitting(
-    form,
-    status,
-    () =>
-      request('POST', '/access/schedules', {
-        name: name.value.trim(),
-        windows: [{ days: boxes.filter((b) => b.checked).map((b) => b.value), start: start.value, end: end.value === '00:00' ? '24:00' : end.value }],
-        holidayWindows: closedOnHolidays.checked ? [] : null,
-      }),
-    done,
-  );
-  return form;
-}
-
-function groupForm(zones: Zone[], schedules: Schedule[], done: () => void): HTMLFormElement {
-  const name = h('input', { type: 'text', required: true, maxlength: 100 });
-  const zone = h('select', { required: true }, ...zones.map((z) => h('option', { value: z.id }, z.name)));
-  const schedule = h('select', {}, h('option', { value: '' }, 'At any time'), ...schedules.map((s) => h('option', { value: s.id }, s.name)));
-  const status = statusLine();
-  const form = h('form', { class: 'inline-form' }, h('h3', {}, 'New access group'), field('Group name', name), field('Zone', zone), field('Schedule', schedule), h('button', { type: 'submit', disabled: zones.length === 0 }, 'Create group'), status);
-  submitting(form, status, () => request('POST', '/access/groups', { name: name.value.trim(), grants: [{ zoneId: zone.value, scheduleId: schedule.value || null }] }), done);
-  return form;
-}
-
-function settingsForm(settings: Settings, done: () => void): HTMLFormElement {
-  const mode = h('select', {}, h('option', { value: 'open', selected: settings.mode === 'open' }, 'open: recognised people pass every door'), h('option', { value: 'enforced', selected: settings.mode === 'enforced' }, 'enforced: only as groups and schedules allow'));
-  const zone = h('input', { type: 'text', required: true, value: settings.timeZone, autocomplete: 'off', spellcheck: 'false' });
-  const status = statusLine();
-  const form = h('form', { class: 'card', 'aria-labelledby': 'settings-title' }, h('h2', { id: 'settings-title' }, 'Policy settings'), field('Mode', mode), field('Site time zone (IANA)', zone, 'e.g. Europe/Berlin; schedules are read in this zone'), h('button', { type: 'submit' }, 'Save settings'), status);
-  // PUT replaces the whole settings resource: the PIN limits go back unchanged.
-  submitting(form, status, () => request('PUT', '/access/settings', { ...settings, mode: mode.value, timeZone: zone.value.trim() }), done);
-  return form;
+  return h('section', { class: 'card', 'aria-labelledby': 'doors-title' }, h('h2', { id: 'doors-title' }, 'Doors'), listOrNone(items, 'No doors in the config.'), status);
 }
 
 /** Site-wide public holidays: schedules say what happens on them (docs/access-policy.md). */
-function holidaysSection(holidays: Holiday[], done: () => void): HTMLElement {
-  const status = statusLine();
+function holidaysSection(holidays: readonly Holiday[], saved: (what: string) => void, deleted: (path: string, what: string) => () => Promise<void>): HTMLElement {
   const items = holidays.map((d) => {
-    const remove = h('button', { type: 'button', class: 'secondary', 'aria-label': `Remove holiday ${d.name} on ${d.date}` }, 'Remove');
-    remove.addEventListener('click', () => {
-      request('DELETE', `/access/holidays/${d.date}`)
-        .then(done)
-        .catch((err: unknown) => (status.textContent = `Not removed: ${describe(err)}`));
-    });
+    const remove = h('button', { type: 'button', class: 'secondary', 'aria-label': `Remove holiday ${d.name} on ${d.date}…` }, 'Remove…');
+    remove.addEventListener('click', () =>
+      confirmChange({
+        title: `Remove the holiday ${d.name}?`,
+        changes: [`${d.date} is no longer a public holiday: every schedule treats it as an ordinary day of the week (schedules closed or with special hours on holidays open as usual).`],
+        confirmLabel: `Remove ${d.name}`,
+        action: deleted(`/access/holidays/${d.date}`, `Holiday ${d.date} removed.`),
+      }),
+    );
     return h('li', { 'data-holiday': d.date }, `${d.date} ${d.name} `, canChange() ? remove : null);
   });
-  let form: HTMLFormElement | null = null;
-  if (canChange()) {
-    const date = h('input', { type: 'date', required: true });
-    const name = h('input', { type: 'text', required: true, maxlength: 100 });
-    form = h('form', { class: 'inline-form' }, h('h3', {}, 'Add a holiday'), field('Date', date), field('Holiday name', name), h('button', { type: 'submit' }, 'Add holiday'));
-    submitting(form, status, () => request('PUT', `/access/holidays/${date.value}`, { name: name.value.trim() }), done);
-  }
-  return h('section', { class: 'card', 'aria-labelledby': 'holidays-title' }, h('h2', { id: 'holidays-title' }, 'Public holidays'), items.length ? h('ul', {}, ...items) : h('p', {}, 'No holidays.'), form, status);
+  return h('section', { class: 'card', 'aria-labelledby': 'holidays-title' }, h('h2', { id: 'holidays-title' }, 'Public holidays'), items.length ? h('ul', {}, ...items) : h('p', {}, 'No holidays.'), canChange() ? holidayEditor({ saved }) : null);
+}
+
+function confirmZoneDelete(policy: AccessPolicy, zone: Zone, action: () => Promise<void>): void {
+  const granting = groupsGranting(policy, zone.id);
+  confirmChange({
+    title: `Delete zone ${zone.name}?`,
+    changes: [
+      `The zone ${zone.name} goes${zone.doorIds.length ? `, and its doors (${zone.doorIds.join(', ')}) leave it` : ''}.`,
+      granting.length ? `Groups ${granting.map((g) => g.name).join(', ')} lose their grant of it: with the policy enforced, their members no longer pass these doors through it.` : 'No group grants it.',
+    ],
+    confirmLabel: `Delete zone ${zone.name}`,
+    action,
+  });
+}
+
+function confirmScheduleDelete(policy: AccessPolicy, schedule: Schedule, action: () => Promise<void>): void {
+  const using = groupsOnSchedule(policy, schedule.id);
+  confirmChange({
+    title: `Delete schedule ${schedule.name}?`,
+    changes: [`The schedule ${schedule.name} (${windowsText(schedule.windows)}) goes.`],
+    blockedBy: using.length ? `Groups ${using.map((g) => g.name).join(', ')} grant zones on it: change their grants first.` : null,
+    confirmLabel: `Delete schedule ${schedule.name}`,
+    action,
+  });
+}
+
+async function confirmGroupDelete(policy: AccessPolicy, group: Group, action: () => Promise<void>): Promise<void> {
+  // Names, not just a count: the admin sees whose access ends.
+  const members = await request<{ items: { displayName: string }[] }>('GET', `/access/groups/${group.id}/members`).then(
+    (r) => r.items.map((m) => m.displayName),
+    () => null,
+  );
+  const who = members === null ? `${group.memberCount} ${group.memberCount === 1 ? 'member' : 'members'}` : members.length ? members.join(', ') : 'nobody';
+  confirmChange({
+    title: `Delete group ${group.name}?`,
+    changes: [`The group ${group.name} goes, with its grants (${grantsText(policy, group.grants)}).`, `Its members lose the access it gave them: ${who}. Their other groups still apply.`],
+    confirmLabel: `Delete group ${group.name}`,
+    action,
+  });
 }

@@ -1,6 +1,8 @@
 // Live: per door, the latest decisions as they are made (Server-Sent Events from
 // /live/decisions), newest on top. Each shows outcome, reason, who, the score against the
-// threshold in force and whether the face was masked. The audit log fills the page on arrival.
+// threshold in force and whether the face was masked; where the site enables it
+// (api.liveThumbnails), a small picture of the face that exists only in the live event: the audit
+// rows that fill the page on arrival have none, and nothing keeps it after the page is gone.
 import { describe, request } from '../api.js';
 import { h, replace, statusLine } from '../dom.js';
 import { masked, score, time } from '../format.js';
@@ -18,6 +20,8 @@ export interface LiveDecision {
   readonly threshold: number;
   readonly masked: boolean | null;
   readonly decidedAt: number;
+  /** A JPEG data URL of the face; only on live events, only where the site enables it. */
+  readonly thumbnail: string | null;
 }
 
 interface AuditRow {
@@ -33,8 +37,9 @@ interface AuditRow {
   payload: { reason?: string };
 }
 
-interface DecisionMessage extends Omit<LiveDecision, 'decidedAt'> {
+interface DecisionMessage extends Omit<LiveDecision, 'decidedAt' | 'thumbnail'> {
   decidedAt: string;
+  thumbnail?: string;
 }
 
 const PER_DOOR = 8;
@@ -52,15 +57,19 @@ function fromAudit(row: AuditRow): LiveDecision {
     threshold: row.threshold,
     masked: row.masked,
     decidedAt: row.decidedAt,
+    thumbnail: null,
   };
 }
 
 function decisionItem(d: LiveDecision): HTMLLIElement {
   const comparison = d.score === null ? 'no score' : `score ${score(d.score)} ${d.score >= d.threshold ? '≥' : '<'} threshold ${score(d.threshold)}`;
   const who = d.personName ?? (d.personId ? `person ${d.personId.slice(0, 8)}` : 'nobody recognised');
+  // Only data: URLs are shown (the CSP allows no other image source but the appliance itself).
+  const face = d.thumbnail?.startsWith('data:image/jpeg;base64,') ? h('img', { class: 'face', src: d.thumbnail, alt: `Face of ${who} at door ${d.doorId}`, width: 64, height: 64 }) : null;
   return h(
     'li',
-    { class: `decision ${d.outcome}`, 'data-outcome': d.outcome, 'data-reason': d.reason },
+    { class: `decision ${d.outcome}${face ? ' with-face' : ''}`, 'data-outcome': d.outcome, 'data-reason': d.reason },
+    face,
     h('span', { class: 'outcome' }, d.outcome.toUpperCase()),
     h('span', { class: 'reason' }, d.reason.replace(/_/g, ' ')),
     h('span', { class: 'who' }, who),
@@ -113,7 +122,7 @@ export function livePage(main: HTMLElement): () => void {
   stream.addEventListener('error', () => (status.textContent = 'Live connection lost; reconnecting…'));
   stream.addEventListener('decision', (event) => {
     const message = JSON.parse((event as MessageEvent<string>).data) as DecisionMessage;
-    show({ ...message, decidedAt: Date.parse(message.decidedAt) });
+    show({ ...message, decidedAt: Date.parse(message.decidedAt), thumbnail: message.thumbnail ?? null });
   });
   return () => stream.close();
 }

@@ -2,6 +2,7 @@
 // quality verdict for each, and delete with a confirmation that says exactly what is erased.
 import { canChange, describe, request, ApiFailure } from '../api.js';
 import { field, h, replace, statusLine } from '../dom.js';
+import { confirmChange } from '../confirm.js';
 import { dateTime } from '../format.js';
 import { cameraCapture } from './camera.js';
 import { personAccessSection } from './person-access.js';
@@ -155,7 +156,7 @@ export function peoplePage(main: HTMLElement): () => void {
       facesList,
       results,
       ...changes.slice(0, 2),
-      personAccessSection(id),
+      personAccessSection(id, person.displayName),
       ...changes.slice(2),
     );
     detail.hidden = false;
@@ -205,43 +206,19 @@ function createForm(created: (person: Person) => Promise<void>): HTMLFormElement
   return form;
 }
 
-/** A modal dialog that names what deletion erases; the focus starts on Cancel, the safe choice. */
+/** The confirmation names everything deletion erases. */
 function confirmDelete(person: Person, erase: () => Promise<void>): void {
-  const cancel = h('button', { type: 'button', class: 'secondary' }, 'Cancel');
-  const confirm = h('button', { type: 'button', class: 'danger' }, `Erase ${person.displayName}`);
-  const status = statusLine('assertive');
-  const dialog = h(
-    'dialog',
-    { 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what' },
-    h('h2', { id: 'delete-title' }, `Delete ${person.displayName}?`),
-    h(
-      'div',
-      { id: 'delete-what' },
-      h('p', {}, 'This erases from this appliance, at once and for good:'),
-      h(
-        'ul',
-        {},
-        h('li', {}, `the person record (name${person.externalId ? `, external id ${person.externalId}` : ''})`),
-        h('li', {}, `${person.faceCount} reference ${person.faceCount === 1 ? 'photo' : 'photos'}: the aligned face crops and their templates (embeddings)`),
-        h('li', {}, 'any copy in the database journal (it is truncated)'),
-      ),
-      h('p', {}, 'Doors stop recognising them immediately. Past decisions stay in the audit log under their person id, without any face data.'),
-    ),
-    status,
-    h('div', { class: 'actions' }, cancel, confirm),
-  );
-  cancel.addEventListener('click', () => dialog.close());
-  dialog.addEventListener('close', () => dialog.remove());
-  confirm.addEventListener('click', () => {
-    confirm.disabled = true;
-    erase()
-      .then(() => dialog.close())
-      .catch((err: unknown) => {
-        status.textContent = `Not deleted: ${describe(err)}`;
-        confirm.disabled = false;
-      });
+  confirmChange({
+    title: `Delete ${person.displayName}?`,
+    intro: 'This erases from this appliance, at once and for good:',
+    changes: [
+      `the person record (name${person.externalId ? `, external id ${person.externalId}` : ''})`,
+      `${person.faceCount} reference ${person.faceCount === 1 ? 'photo' : 'photos'}: the aligned face crops and their templates (embeddings)`,
+      'their access groups, validity period and PIN',
+      'any copy in the database journal (it is truncated)',
+    ],
+    note: 'Doors stop recognising them immediately. Past decisions stay in the audit log under their person id, without any face data.',
+    confirmLabel: `Erase ${person.displayName}`,
+    action: erase,
   });
-  document.body.append(dialog);
-  dialog.showModal();
-  cancel.focus();
 }

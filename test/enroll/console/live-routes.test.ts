@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { DecisionMessage } from '../../../access/decision-message.js';
 import type { DecisionFeed } from '../../../enroll/console/ports.js';
+import { nextEvent } from '../../helpers/sse.js';
 import { bearer, buildApi, openTestCore, type TestCore } from '../helpers.js';
 
 class FakeFeed implements DecisionFeed {
@@ -41,22 +42,6 @@ const message: DecisionMessage = {
   decidedAt: '2026-12-05T00:00:01.000Z',
   expiresAt: '2026-12-05T00:00:06.000Z',
 };
-
-async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>, buffer: { text: string }): Promise<string> {
-  const decoder = new TextDecoder();
-  for (;;) {
-    const end = buffer.text.indexOf('\n\n');
-    if (end >= 0) {
-      const event = buffer.text.slice(0, end);
-      buffer.text = buffer.text.slice(end + 2);
-      if (!event.startsWith(':')) return event;
-      continue;
-    }
-    const { value, done } = await reader.read();
-    if (done) throw new Error('stream ended');
-    buffer.text += decoder.decode(value, { stream: true });
-  }
-}
 
 describe('live decisions and status', () => {
   let t: TestCore;
