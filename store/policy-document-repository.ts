@@ -4,10 +4,12 @@
 // transaction, so a deletion on the authority is a deletion on the replica without any
 // tombstone bookkeeping, however long the replica was away. Ids and timestamps are kept, so
 // the API reads the same on every appliance.
+import { AccessGroupsRepository } from './access-groups-repository.js';
+import { AccessSettingsRepository, type AccessSettingsRecord, type StoredDoorFactors } from './access-settings-repository.js';
 import type { Database } from './database.js';
-import type { AccessSettingsRecord, StoredDoorFactors } from './access-settings-repository.js';
-import type { HolidayRecord } from './holidays-repository.js';
-import type { StoredTimeRange, StoredWeeklyWindow } from './schedules-repository.js';
+import { HolidaysRepository, type HolidayRecord } from './holidays-repository.js';
+import { SchedulesRepository, type StoredTimeRange, type StoredWeeklyWindow } from './schedules-repository.js';
+import { ZonesRepository } from './zones-repository.js';
 
 export interface PolicyDocument {
   readonly settings: AccessSettingsRecord;
@@ -31,65 +33,32 @@ export interface PolicyDocument {
   }[];
 }
 
-interface SettingsRow {
-  mode: 'open' | 'enforced';
-  time_zone: string;
-  pin_entry_seconds: number;
-  pin_max_attempts: number;
-  pin_lockout_seconds: number;
-}
-
 export class PolicyDocumentRepository {
-  constructor(private readonly db: Database) {}
+  private readonly settings: AccessSettingsRepository;
+  private readonly zones: ZonesRepository;
+  private readonly schedules: SchedulesRepository;
+  private readonly holidays: HolidaysRepository;
+  private readonly groups: AccessGroupsRepository;
 
-  /** The current policy, read in one transaction so its parts agree. */
+  constructor(private readonly db: Database) {
+    this.settings = new AccessSettingsRepository(db);
+    this.zones = new ZonesRepository(db);
+    this.schedules = new SchedulesRepository(db);
+    this.holidays = new HolidaysRepository(db);
+    this.groups = new AccessGroupsRepository(db);
+  }
+
+  /** The current policy, read in one transaction so its parts agree (each list by name). */
   read(): PolicyDocument {
-    const { db } = this;
-    return db.transaction((): PolicyDocument => {
-      const settings = db
-        .prepare<[], SettingsRow>('SELECT mode, time_zone, pin_entry_seconds, pin_max_attempts, pin_lockout_seconds FROM access_settings WHERE id = 1')
-        .get()!;
-      const zoneDoors = groupBy(db.prepare<[], { zone_id: string; door_id: string }>('SELECT zone_id, door_id FROM access_zone_doors ORDER BY door_id').all(), (r) => r.zone_id);
-      const grants = groupBy(
-        db.prepare<[], { group_id: string; zone_id: string; schedule_id: string | null }>('SELECT group_id, zone_id, schedule_id FROM access_grants ORDER BY zone_id').all(),
-        (r) => r.group_id,
-      );
-      type Named = { id: string; name: string; created_at: number; updated_at: number };
-      return {
-        settings: {
-          mode: settings.mode,
-          timeZone: settings.time_zone,
-          pin: { entrySeconds: settings.pin_entry_seconds, maxAttempts: settings.pin_max_attempts, lockoutSeconds: settings.pin_lockout_seconds },
-        },
-        doors: db.prepare<[], { doorId: string; factors: StoredDoorFactors }>('SELECT door_id AS doorId, factors FROM access_doors ORDER BY door_id').all(),
-        zones: db
-          .prepare<[], Named>('SELECT id, name, created_at, updated_at FROM access_zones ORDER BY id')
-          .all()
-          .map((z) => ({ id: z.id, name: z.name, doorIds: (zoneDoors.get(z.id) ?? []).map((d) => d.door_id), createdAt: z.created_at, updatedAt: z.updated_at })),
-        schedules: db
-          .prepare<[], Named & { windows: string; holiday_windows: string | null }>('SELECT id, name, windows, holiday_windows, created_at, updated_at FROM access_schedules ORDER BY id')
-          .all()
-          .map((s) => ({
-            id: s.id,
-            name: s.name,
-            windows: JSON.parse(s.windows) as StoredWeeklyWindow[],
-            holidayWindows: s.holiday_windows === null ? null : (JSON.parse(s.holiday_windows) as StoredTimeRange[]),
-            createdAt: s.created_at,
-            updatedAt: s.updated_at,
-          })),
-        holidays: db.prepare<[], HolidayRecord>('SELECT date, name FROM access_holidays ORDER BY date').all(),
-        groups: db
-          .prepare<[], Named>('SELECT id, name, created_at, updated_at FROM access_groups ORDER BY id')
-          .all()
-          .map((g) => ({
-            id: g.id,
-            name: g.name,
-            grants: (grants.get(g.id) ?? []).map((r) => ({ zoneId: r.zone_id, scheduleId: r.schedule_id })),
-            createdAt: g.created_at,
-            updatedAt: g.updated_at,
-          })),
-      };
-    })();
+    return this.db.transaction((): PolicyDocument => ({
+      settings: this.settings.get(),
+      doors: [...this.settings.allDoorFactors()].map(([doorId, factors]) => ({ doorId, factors })).sort((a, b) => a.doorId.localeCompare(b.doorId)),
+      zones: this.zones.list(),
+      schedules: this.schedules.list(),
+      holidays: this.holidays.list(),
+      // memberCount is the appliance's own count, not policy.
+      groups: this.groups.list().map(({ memberCount: _count, ...group }) => group),
+    }))();
   }
 
   /**
@@ -106,19 +75,8 @@ export class PolicyDocumentRepository {
     db.prepare('DELETE FROM access_schedules').run();
     db.prepare('DELETE FROM access_holidays').run();
     db.prepare('DELETE FROM access_doors').run();
-    db.prepare<[SettingsRow & { updated_at: number }]>(
-      `UPDATE access_settings SET mode = @mode, time_zone = @time_zone, pin_entry_seconds = @pin_entry_seconds,
-         pin_max_attempts = @pin_max_attempts, pin_lockout_seconds = @pin_lockout_seconds, updated_at = @updated_at WHERE id = 1`,
-    ).run({
-      updated_at: Date.now(),
-      mode: doc.settings.mode,
-      time_zone: doc.settings.timeZone,
-      pin_entry_seconds: doc.settings.pin.entrySeconds,
-      pin_max_attempts: doc.settings.pin.maxAttempts,
-      pin_lockout_seconds: doc.settings.pin.lockoutSeconds,
-    });
-    const door = db.prepare<[string, string]>('INSERT INTO access_doors (door_id, factors) VALUES (?, ?)');
-    for (const d of doc.doors) door.run(d.doorId, d.factors);
+    this.settings.update(doc.settings);
+    for (const d of doc.doors) this.settings.setDoorFactors(d.doorId, d.factors);
     const zone = db.prepare<[string, string, number, number]>('INSERT INTO access_zones (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)');
     const zoneDoor = db.prepare<[string, string]>('INSERT OR IGNORE INTO access_zone_doors (zone_id, door_id) VALUES (?, ?)');
     for (const z of doc.zones) {
@@ -131,8 +89,7 @@ export class PolicyDocumentRepository {
     for (const s of doc.schedules) {
       schedule.run(s.id, s.name, JSON.stringify(s.windows), s.holidayWindows === null ? null : JSON.stringify(s.holidayWindows), s.createdAt, s.updatedAt);
     }
-    const holiday = db.prepare<[string, string]>('INSERT INTO access_holidays (date, name) VALUES (?, ?)');
-    for (const h of doc.holidays) holiday.run(h.date, h.name);
+    for (const h of doc.holidays) this.holidays.put(h.date, h.name);
     const group = db.prepare<[string, string, number, number]>('INSERT INTO access_groups (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)');
     const grant = db.prepare<[string, string, string | null]>('INSERT OR REPLACE INTO access_grants (group_id, zone_id, schedule_id) VALUES (?, ?, ?)');
     for (const g of doc.groups) {
@@ -146,14 +103,4 @@ export class PolicyDocumentRepository {
     const exists = this.db.prepare<[string], number>('SELECT 1 FROM access_groups WHERE id = ?').pluck();
     return groupIds.filter((id) => exists.get(id) !== undefined);
   }
-}
-
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const list = map.get(key(row));
-    if (list) list.push(row);
-    else map.set(key(row), [row]);
-  }
-  return map;
 }
