@@ -456,6 +456,7 @@ export class Appliance {
       reembed,
       decisions: new DecisionsRepository(this.core.db),
       ...(this.replicationService?.authority ? { replication: this.replicationService.authority.repository } : {}),
+      ...(this.config.replication.role === 'replica' ? { replicaOf: this.config.replication.authorityId! } : {}),
       cameras: () => this.workers.map((w) => w.health),
       access: { site: this.core.access, doorIds: () => this.doorIds() },
       console: {

@@ -39,6 +39,7 @@ import { accessPolicyRoutes } from './routes/access-policy.js';
 import type { AccessRoutesOptions } from './routes/access-references.js';
 import { replicationRoutes } from './routes/replication.js';
 import type { ReplicationRepository } from '../store/replication-repository.js';
+import { refuseWritesOnReplica } from './replica-read-only.js';
 import { createValidatorCompiler } from './validator.js';
 
 export interface EnrolmentApiDeps {
@@ -52,6 +53,11 @@ export interface EnrolmentApiDeps {
   readonly logger: Logger;
   /** The appliance's re-embedding job; a new, idle one over gallery and embedder when absent. */
   readonly reembed?: ReembedJob;
+  /**
+   * On a replication replica: the authority's id. People, faces and the access policy are then
+   * read-only here (409 replica_read_only on every write).
+   */
+  readonly replicaOf?: string;
   /** On a replication authority: erasure confirmations and replicas (GET /replication/...). */
   readonly replication?: ReplicationRepository;
   /** Most photos in one multipart upload. */
@@ -169,16 +175,20 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
 
   app.register(async (protectedScope) => {
     protectRoutes(protectedScope, { apiKeys, sessions, failures });
-    await protectedScope.register(peopleRoutes, { gallery });
-    await protectedScope.register(facesRoutes, {
-      gallery,
-      maxUploadBytes: config.maxUploadBytes,
-      maxImagePixels: config.maxImagePixels,
-      maxPhotosPerUpload: deps.maxPhotosPerUpload ?? DEFAULT_MAX_PHOTOS_PER_UPLOAD,
+    // What a replica receives from its authority: read-only there.
+    await protectedScope.register(async (replicatedScope) => {
+      if (deps.replicaOf !== undefined) refuseWritesOnReplica(replicatedScope, deps.replicaOf);
+      await replicatedScope.register(peopleRoutes, { gallery });
+      await replicatedScope.register(facesRoutes, {
+        gallery,
+        maxUploadBytes: config.maxUploadBytes,
+        maxImagePixels: config.maxImagePixels,
+        maxPhotosPerUpload: deps.maxPhotosPerUpload ?? DEFAULT_MAX_PHOTOS_PER_UPLOAD,
+      });
+      if (deps.access) await replicatedScope.register(accessPolicyRoutes, { ...deps.access, gallery });
     });
     await protectedScope.register(decisionsRoutes, { decisions: deps.decisions });
     await protectedScope.register(reembedRoutes, { job: reembed });
-    if (deps.access) await protectedScope.register(accessPolicyRoutes, { ...deps.access, gallery });
     const services = deps.console;
     if (services?.decisions) await protectedScope.register(liveRoutes, { feed: services.decisions });
     if (services?.health) await protectedScope.register(statusRoutes, { health: services.health });

@@ -32,6 +32,10 @@ export const ERROR_CATALOGUE = {
   duplicate_photo: { status: 409, description: 'This exact photo is already enrolled for this person (details.faceId)' },
   reembed_running: { status: 409, description: 'A re-embedding run is already in progress' },
   name_conflict: { status: 409, description: 'Another zone, schedule or group of the same kind already has this name' },
+  replica_read_only: {
+    status: 409,
+    description: 'This appliance is a replication replica: people, faces and the access policy change only on the site authority (details.authorityId), and replicate here',
+  },
   schedule_in_use: { status: 409, description: 'A group still grants a zone on this schedule (details.groupIds)' },
   body_too_large: { status: 413, description: 'The body or an uploaded file exceeds api.maxUploadBytes' },
   too_many_files: { status: 413, description: 'More photos in one upload than allowed' },

@@ -7,10 +7,13 @@ import type { Logger } from 'pino';
 import type { Database } from '../store/database.js';
 import { FacesRepository } from '../store/faces-repository.js';
 import { PeopleRepository } from '../store/people-repository.js';
+import { PersonAccessRepository } from '../store/person-access-repository.js';
+import { PinsRepository } from '../store/pins-repository.js';
+import { PolicyDocumentRepository } from '../store/policy-document-repository.js';
 import { ReplicationRepository, type PendingChange } from '../store/replication-repository.js';
 import type { AuthoritySigner } from './authority-signature.js';
 import { CoalescedRun } from './coalesced-run.js';
-import type { PersonBody } from './messages.js';
+import { POLICY_SUBJECT, type PersonBody } from './messages.js';
 import { openReport, sealChange } from './sealing.js';
 import type { SiteKeyring } from './site-keys.js';
 import type { ReplicationTopics } from './topics.js';
@@ -38,6 +41,9 @@ export class ReplicationAuthority {
   private readonly journal: ReplicationRepository;
   private readonly people: PeopleRepository;
   private readonly faces: FacesRepository;
+  private readonly personAccess: PersonAccessRepository;
+  private readonly pins: PinsRepository;
+  private readonly policy: PolicyDocumentRepository;
   private timer: NodeJS.Timeout | null = null;
   private readonly publishing: CoalescedRun;
   private readonly detach: (() => void)[] = [];
@@ -54,6 +60,9 @@ export class ReplicationAuthority {
     );
     this.people = new PeopleRepository(options.db);
     this.faces = new FacesRepository(options.db);
+    this.personAccess = new PersonAccessRepository(options.db);
+    this.pins = new PinsRepository(options.db);
+    this.policy = new PolicyDocumentRepository(options.db);
   }
 
   get repository(): ReplicationRepository {
@@ -93,6 +102,8 @@ export class ReplicationAuthority {
 
   private async publishPending(): Promise<void> {
     const { transport, topics } = this.options;
+    // The policy first: a person's snapshot may name a group that only the new document holds.
+    if (this.journal.unpublishedPolicy() !== null) await this.publishPolicy();
     while (transport.connected) {
       const batch = this.journal.unpublished(PUBLISH_WINDOW);
       if (batch.length === 0) return;
@@ -105,6 +116,15 @@ export class ReplicationAuthority {
         }),
       );
     }
+  }
+
+  /** The whole site policy under its revision, retained on the policy topic (newest wins). */
+  private async publishPolicy(): Promise<void> {
+    const { site, authorityId, keys, signer, transport, topics, db } = this.options;
+    const { revision, document } = db.transaction(() => ({ revision: this.journal.policyRevision(), document: this.policy.read() }))();
+    const payload = sealChange(keys, signer, { site, authorityId, personId: POLICY_SUBJECT, revision, kind: 'policy' }, document);
+    await transport.publish(topics.policy, payload, { retain: true });
+    this.journal.markPolicyPublished(revision);
   }
 
   /**
@@ -130,6 +150,11 @@ export class ReplicationAuthority {
           quality: face.quality as unknown as Record<string, unknown>,
           cropPng: this.faces.getCrop(face.id)!,
         })),
+        access: {
+          groupIds: this.personAccess.groupIds(person.id),
+          ...this.personAccess.validity(person.id),
+          pinHash: this.pins.get(person.id)?.hash ?? null,
+        },
       };
       return { latest, body };
     })();
@@ -166,7 +191,7 @@ export class ReplicationAuthority {
     }
     const { body } = opened;
     this.options.db.transaction(() => {
-      this.journal.replicaSeen(replicaId, body.modelId, body.people);
+      this.journal.replicaSeen(replicaId, body.modelId, body.people, body.policyRevision ?? null);
       for (const ack of body.acks) this.journal.recordAck({ ...ack, replicaId });
     })();
     if (body.acks.some((a) => a.tombstone)) void this.flush();

@@ -15,7 +15,14 @@ export const MAX_ACKS_PER_REPORT = 500;
 const Base64 = (title: string, maxLength: number) => Type.String({ title, pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength });
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 
-export const ChangeKindSchema = Type.Union([Type.Literal('person'), Type.Literal('tombstone')]);
+/**
+ * The subject of a `policy` change in the header's personId field. Person ids are random UUIDs,
+ * so it never names a person; the kind is bound into the signature and the GCM tag, so a policy
+ * body cannot pass for a person's or the reverse.
+ */
+export const POLICY_SUBJECT = 'site-policy';
+
+export const ChangeKindSchema = Type.Union([Type.Literal('person'), Type.Literal('tombstone'), Type.Literal('policy')]);
 export type ChangeKind = Static<typeof ChangeKindSchema>;
 
 /**
@@ -28,8 +35,8 @@ export const ChangeEnvelopeSchema = Type.Object(
     v: Type.Literal(1),
     site: Id,
     authorityId: Id,
-    personId: Id,
-    revision: Type.Integer({ title: 'Per-person revision, increasing with every change', minimum: 1 }),
+    personId: Type.String({ title: 'The person, or "site-policy" for the site policy document', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    revision: Type.Integer({ title: 'Per-person (or policy document) revision, increasing with every change', minimum: 1 }),
     kind: ChangeKindSchema,
     keyVersion: Type.Integer({ title: 'Site key version that sealed the body', minimum: 1 }),
     nonce: Base64('96-bit AES-GCM nonce', 16),
@@ -39,6 +46,21 @@ export const ChangeEnvelopeSchema = Type.Object(
 );
 export type ChangeEnvelope = Static<typeof ChangeEnvelopeSchema>;
 export type ChangeHeader = Pick<ChangeEnvelope, 'site' | 'authorityId' | 'personId' | 'revision' | 'kind' | 'keyVersion'>;
+
+/**
+ * A person's own part of the access policy, sealed with their snapshot: the PIN hash is a
+ * secret (an offline guess at a 4–8 digit PIN is cheap), so it travels like the crops.
+ */
+export const PersonAccessSchema = Type.Object(
+  {
+    groupIds: Type.Array(Id, { maxItems: 1000 }),
+    validFrom: Type.Union([Type.Integer(), Type.Null()]),
+    validUntil: Type.Union([Type.Integer(), Type.Null()]),
+    pinHash: Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type PersonAccess = Static<typeof PersonAccessSchema>;
 
 export const ReplicatedFaceSchema = Type.Object(
   {
@@ -61,6 +83,8 @@ export const PersonBodySchema = Type.Object(
     externalId: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
     active: Type.Boolean(),
     faces: Type.Array(ReplicatedFaceSchema, { maxItems: MAX_FACES_PER_PERSON }),
+    /** Absent from an authority older than policy replication: the replica then leaves the person's policy as it is. */
+    access: Type.Optional(PersonAccessSchema),
   },
   { additionalProperties: false },
 );
@@ -91,6 +115,7 @@ export function encodePersonBody(body: PersonBody): Buffer {
     externalId: body.externalId,
     active: body.active,
     faces: body.faces.map(({ cropPng, ...face }) => ({ ...face, cropBytes: cropPng.length })),
+    ...(body.access ? { access: body.access } : {}),
   };
   return frame(json, body.faces.map((f) => f.cropPng));
 }
@@ -110,6 +135,67 @@ export function decodePersonBody(bytes: Buffer): PersonBody | null {
   return { ...json, faces };
 }
 
+const TimeRangeFields = { start: Type.String({ pattern: '^\\d{2}:\\d{2}$' }), end: Type.String({ pattern: '^\\d{2}:\\d{2}$' }) };
+const Weekday = Type.Union(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => Type.Literal(d as 'mon')));
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+const Millis = Type.Integer({ minimum: 0 });
+
+/**
+ * The sealed body of a `policy` change: the whole site-wide access policy (store
+ * PolicyDocument). One document with one revision, not one message per zone or group, so a
+ * replica away for a week, or joining late, gets deletions right by replacing its policy whole.
+ */
+export const PolicyBodySchema = Type.Object(
+  {
+    settings: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('open'), Type.Literal('enforced')]),
+        timeZone: Type.String({ minLength: 1, maxLength: 100 }),
+        pin: Type.Object(
+          { entrySeconds: Type.Integer({ minimum: 1 }), maxAttempts: Type.Integer({ minimum: 1 }), lockoutSeconds: Type.Integer({ minimum: 0 }) },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    doors: Type.Array(Type.Object({ doorId: Type.String({ minLength: 1, maxLength: 200 }), factors: Type.Union([Type.Literal('face'), Type.Literal('face+pin')]) }, { additionalProperties: false }), { maxItems: 10_000 }),
+    zones: Type.Array(
+      Type.Object({ id: Id, name: Name, doorIds: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 10_000 }), createdAt: Millis, updatedAt: Millis }, { additionalProperties: false }),
+      { maxItems: 10_000 },
+    ),
+    schedules: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          name: Name,
+          windows: Type.Array(Type.Object({ days: Type.Array(Weekday, { maxItems: 7 }), ...TimeRangeFields }, { additionalProperties: false }), { maxItems: 100 }),
+          holidayWindows: Type.Union([Type.Array(Type.Object(TimeRangeFields, { additionalProperties: false }), { maxItems: 100 }), Type.Null()]),
+          createdAt: Millis,
+          updatedAt: Millis,
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 10_000 },
+    ),
+    holidays: Type.Array(Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), name: Name }, { additionalProperties: false }), { maxItems: 10_000 }),
+    groups: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          name: Name,
+          grants: Type.Array(Type.Object({ zoneId: Id, scheduleId: Type.Union([Id, Type.Null()]) }, { additionalProperties: false }), { maxItems: 10_000 }),
+          createdAt: Millis,
+          updatedAt: Millis,
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PolicyBody = Static<typeof PolicyBodySchema>;
+
 /** The sealed body of a `tombstone` change: nothing but the authenticated header. */
 export const TombstoneBodySchema = Type.Object({}, { additionalProperties: false });
 
@@ -128,6 +214,7 @@ export const ReportBodySchema = Type.Object(
   {
     modelId: Type.String({ minLength: 1, maxLength: 200 }),
     people: Type.Integer({ title: 'People in the replica gallery', minimum: 0 }),
+    policyRevision: Type.Optional(Type.Integer({ title: 'The policy document revision the replica applied', minimum: 1 })),
     acks: Type.Array(ReplicaAckSchema, { maxItems: MAX_ACKS_PER_REPORT }),
   },
   { additionalProperties: false },

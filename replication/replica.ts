@@ -10,10 +10,13 @@ import type { Embedder } from '../pipeline/embedder.js';
 import { decodeImage } from '../pipeline/image.js';
 import type { QualityReport } from '../pipeline/types.js';
 import { truncateWal, type Database } from '../store/database.js';
+import { PersonAccessRepository } from '../store/person-access-repository.js';
+import { PinsRepository } from '../store/pins-repository.js';
+import { PolicyDocumentRepository } from '../store/policy-document-repository.js';
 import { ReplicationRepository } from '../store/replication-repository.js';
 import type { AuthorityVerifier } from './authority-signature.js';
 import { CoalescedRun } from './coalesced-run.js';
-import { MAX_ACKS_PER_REPORT, type PersonBody } from './messages.js';
+import { MAX_ACKS_PER_REPORT, POLICY_SUBJECT, type PersonAccess, type PersonBody, type PolicyBody } from './messages.js';
 import { openChange, sealReport } from './sealing.js';
 import type { SiteKeyring } from './site-keys.js';
 import type { ReplicationTopics } from './topics.js';
@@ -34,13 +37,16 @@ export interface ReplicaOptions {
   readonly logger: Logger;
 }
 
-export type ApplyOutcome = 'applied' | 'erased' | 'stale' | 'refused' | 'failed' | 'ignored';
+export type ApplyOutcome = 'applied' | 'erased' | 'policy' | 'stale' | 'refused' | 'failed' | 'ignored';
 
 /** A stored crop is a 112x112 PNG; anything near this size is not one. */
 const MAX_CROP_PIXELS = 512 * 512;
 
 export class ReplicationReplica {
   private readonly ledger: ReplicationRepository;
+  private readonly policy: PolicyDocumentRepository;
+  private readonly personAccess: PersonAccessRepository;
+  private readonly pins: PinsRepository;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly reporting: CoalescedRun;
   private readonly detach: (() => void)[] = [];
@@ -48,6 +54,9 @@ export class ReplicationReplica {
 
   constructor(private readonly options: ReplicaOptions) {
     this.ledger = new ReplicationRepository(options.db);
+    this.policy = new PolicyDocumentRepository(options.db);
+    this.personAccess = new PersonAccessRepository(options.db);
+    this.pins = new PinsRepository(options.db);
     this.reporting = new CoalescedRun(
       () => this.sendReports(),
       (err) => options.logger.warn({ err: err.message }, 'replica report not sent; retrying on reconnect'),
@@ -66,6 +75,7 @@ export class ReplicationReplica {
 
   start(): void {
     const { transport, topics, logger, site, authorityId, keys } = this.options;
+    transport.subscribe(topics.policy);
     transport.subscribe(topics.allPeople);
     this.detach.push(transport.onMessage((m) => this.enqueue(m)));
     this.detach.push(transport.onConnected(() => void this.report()));
@@ -86,24 +96,29 @@ export class ReplicationReplica {
   private enqueue(message: ReplicationMessage): void {
     this.chain = this.chain.then(() =>
       this.apply(message).then(
-        (outcome) => this.emit(outcome, this.options.topics.idIn(message.topic, 'person')),
+        (outcome) => this.emit(outcome, this.subjectOf(message.topic)),
         (err: unknown) => {
           this.options.logger.error({ topic: message.topic, err: (err as Error).message }, 'replicated change not applied');
-          this.emit('failed', this.options.topics.idIn(message.topic, 'person'));
+          this.emit('failed', this.subjectOf(message.topic));
         },
       ),
     );
   }
 
+  /** The person id of a person topic, POLICY_SUBJECT for the policy topic, else null. */
+  private subjectOf(topic: string): string | null {
+    return topic === this.options.topics.policy ? POLICY_SUBJECT : this.options.topics.idIn(topic, 'person');
+  }
+
   private emit(outcome: ApplyOutcome, personId: string | null): void {
     for (const listener of this.listeners) listener(outcome, personId);
-    if (outcome === 'applied' || outcome === 'erased') void this.report();
+    if (outcome === 'applied' || outcome === 'erased' || outcome === 'policy') void this.report();
   }
 
   /** Handles one message from the person topics. Exposed for tests; the transport feeds it otherwise. */
   async apply(message: ReplicationMessage): Promise<ApplyOutcome> {
-    const { topics, keys, verifier, site, authorityId, logger } = this.options;
-    const personId = topics.idIn(message.topic, 'person');
+    const { keys, verifier, site, authorityId, logger } = this.options;
+    const personId = this.subjectOf(message.topic);
     // An empty retained payload is the authority clearing a confirmed tombstone: nothing to do.
     if (personId === null || message.payload.length === 0) return 'ignored';
     const opened = openChange(keys, verifier, { site, authorityId, personId }, message.payload);
@@ -115,9 +130,14 @@ export class ReplicationReplica {
       return 'refused';
     }
     const { revision } = opened.header;
+    if (opened.kind === 'policy') return this.applyPolicy(revision, opened.body);
+    if (personId === POLICY_SUBJECT) return 'ignored';
     const applied = this.ledger.applied(personId);
     if (applied && applied.revision >= revision) return 'stale';
-    const record = () => this.ledger.recordApplied(personId, { authorityId, revision, tombstone: opened.kind === 'tombstone' });
+    const record = () => {
+      this.ledger.recordApplied(personId, { authorityId, revision, tombstone: opened.kind === 'tombstone' });
+      if (opened.kind === 'person' && opened.body.access) this.applyPersonAccess(personId, opened.body.access);
+    };
     if (opened.kind === 'tombstone') {
       this.options.db.transaction(() => {
         this.options.gallery.deletePerson(personId);
@@ -140,6 +160,37 @@ export class ReplicationReplica {
     if (facesRemoved > 0) truncateWal(this.options.db);
     logger.debug({ personId, revision, faces: opened.body.faces.length, embedded: faces.length }, 'replicated change applied');
     return 'applied';
+  }
+
+  /**
+   * Replaces the local policy with the authority's document, newest revision wins, and gives
+   * the replicated people back their memberships of groups that still exist — in one
+   * transaction, so a decision never sees half a policy. The decision path reads the policy
+   * from the database on every decision: the next decision applies it.
+   */
+  private applyPolicy(revision: number, body: PolicyBody): ApplyOutcome {
+    const { authorityId, logger, db } = this.options;
+    const applied = this.ledger.appliedPolicy();
+    if (applied && applied.authorityId === authorityId && applied.revision >= revision) return 'stale';
+    db.transaction(() => {
+      this.policy.replace(body);
+      this.ledger.restoreReplicatedMemberships();
+      this.ledger.recordAppliedPolicy(authorityId, revision);
+    })();
+    logger.info({ revision, mode: body.settings.mode, zones: body.zones.length, groups: body.groups.length, schedules: body.schedules.length }, 'replicated access policy applied');
+    return 'policy';
+  }
+
+  /**
+   * The person's memberships (of the groups that exist here; the rest are kept in the ledger
+   * until the policy document brings them), validity and PIN hash. An unchanged hash keeps the
+   * local failed-attempt count and lockout: re-publishing a person must not reset a guesser.
+   */
+  private applyPersonAccess(personId: string, access: PersonAccess): void {
+    this.ledger.recordReplicatedGroups(personId, access.groupIds);
+    this.personAccess.replace(personId, this.policy.existingGroups(access.groupIds), { validFrom: access.validFrom, validUntil: access.validUntil });
+    if (access.pinHash === null) this.pins.clear(personId);
+    else if (this.pins.get(personId)?.hash !== access.pinHash) this.pins.set(personId, access.pinHash);
   }
 
   /** Embeds the crops this appliance does not have yet, with its own model. */
@@ -175,7 +226,13 @@ export class ReplicationReplica {
       // holds it, the ack says "not yet" and is sent again on the next report.
       const scrubbed = pending.some((p) => p.tombstone) ? truncateWal(this.options.db) : true;
       const acks = pending.map((p) => ({ personId: p.personId, revision: p.revision, tombstone: p.tombstone, erased: p.tombstone && scrubbed }));
-      const payload = sealReport(keys, site, replicaId, { modelId: gallery.modelId, people: gallery.countPeople(), acks });
+      const policyRevision = this.ledger.appliedPolicy()?.revision;
+      const payload = sealReport(keys, site, replicaId, {
+        modelId: gallery.modelId,
+        people: gallery.countPeople(),
+        acks,
+        ...(policyRevision ? { policyRevision } : {}),
+      });
       await transport.publish(topics.report(replicaId), payload, { retain: false });
       this.options.db.transaction(() => {
         for (const p of pending) if (scrubbed || !p.tombstone) this.ledger.markAcknowledged(p.personId, p.revision);

@@ -1,9 +1,10 @@
 // Sealing and opening the two message kinds. Opening checks, in order of cost: size, shape,
 // site and sender, the authority's signature, then decryption and the body's shape. A refusal
 // says why in a stable code; it never carries plaintext, so it can be logged as it is.
-import { MAX_CHANGE_BYTES, MAX_REPORT_BYTES, ChangeEnvelopeSchema, ReportBodySchema, ReportEnvelopeSchema, TombstoneBodySchema,
-  changeHeaderBytes, decodePersonBody, encodePersonBody, frame, parseAs, reportHeaderBytes, unframe, type ChangeEnvelope,
-  type ChangeHeader, type ChangeKind, type PersonBody, type ReportBody } from './messages.js';
+import { MAX_CHANGE_BYTES, MAX_REPORT_BYTES, ChangeEnvelopeSchema, PolicyBodySchema, ReportBodySchema, ReportEnvelopeSchema,
+  TombstoneBodySchema, changeHeaderBytes, decodePersonBody, encodePersonBody, frame, parseAs, reportHeaderBytes, unframe,
+  type ChangeEnvelope, type ChangeHeader, type ChangeKind, type PersonBody, type PolicyBody, type ReportBody } from './messages.js';
+import type { PolicyDocument } from '../store/policy-document-repository.js';
 import type { AuthoritySigner, AuthorityVerifier } from './authority-signature.js';
 import { SiteKeyError, type SiteKeyring } from './site-keys.js';
 
@@ -28,7 +29,14 @@ export interface Refusal {
 
 export type OpenedChange =
   | { readonly ok: true; readonly header: ChangeHeader; readonly kind: 'person'; readonly body: PersonBody }
-  | { readonly ok: true; readonly header: ChangeHeader; readonly kind: 'tombstone'; readonly body: null };
+  | { readonly ok: true; readonly header: ChangeHeader; readonly kind: 'tombstone'; readonly body: null }
+  | { readonly ok: true; readonly header: ChangeHeader; readonly kind: 'policy'; readonly body: PolicyBody };
+
+/** A person body is JSON and crops; a policy body is JSON; a tombstone's is `{}`. */
+function encodeBody(kind: ChangeKind, body: PersonBody | PolicyDocument | null): Buffer {
+  if (kind === 'person') return encodePersonBody(body as PersonBody);
+  return Buffer.from(JSON.stringify(kind === 'policy' ? body : {}));
+}
 
 function refuse(reason: RefusalReason, detail: string, at?: { personId: string; revision: number }): Refusal {
   return { ok: false, reason, detail, ...(at ? { personId: at.personId, revision: at.revision } : {}) };
@@ -42,10 +50,10 @@ export function sealChange(
   keys: SiteKeyring,
   signer: AuthoritySigner,
   change: { site: string; authorityId: string; personId: string; revision: number; kind: ChangeKind },
-  body: PersonBody | null,
+  body: PersonBody | PolicyDocument | null,
 ): Buffer {
   const header: ChangeHeader = { ...change, keyVersion: keys.currentVersion };
-  const plaintext = body ? encodePersonBody(body) : Buffer.from('{}');
+  const plaintext = encodeBody(change.kind, body);
   const sealed = keys.seal(plaintext, changeHeaderBytes(header));
   const nonce = sealed.nonce.toString('base64');
   const signature = signer.sign(signedBytes(header, nonce, sealed.ciphertext)).toString('base64');
@@ -81,6 +89,10 @@ export function openChange(
   }
   if (header.kind === 'tombstone') {
     return parseAs(TombstoneBodySchema, plaintext) ? { ok: true, header, kind: 'tombstone', body: null } : refuse('malformed_body', 'tombstone', at);
+  }
+  if (header.kind === 'policy') {
+    const policy = parseAs(PolicyBodySchema, plaintext);
+    return policy ? { ok: true, header, kind: 'policy', body: policy } : refuse('malformed_body', 'policy', at);
   }
   const body = decodePersonBody(plaintext);
   return body ? { ok: true, header, kind: 'person', body } : refuse('malformed_body', 'person', at);

@@ -11,6 +11,11 @@ export class ReplicationTopics {
     return `${this.base}/person/${personId}`;
   }
 
+  /** Retained: the newest signed site policy document (zones, groups, schedules, holidays, settings). */
+  get policy(): string {
+    return `${this.base}/policy`;
+  }
+
   get allPeople(): string {
     return `${this.base}/person/+`;
   }

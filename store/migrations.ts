@@ -250,4 +250,60 @@ const replication: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, accessPolicy, replication];
+// Access-policy replication (docs/campus.md, "Access policy"). The site-wide policy (settings,
+// door factors, zones, schedules, holidays, groups and their grants) travels as one signed
+// document with one revision, bumped by triggers on every policy table; a person's own part
+// (memberships, validity, PIN hash) travels in their person snapshot, so triggers on those
+// tables bump the person's revision. A cascade from deleting a group or a person does not bump
+// the person: the group's removal travels in the policy document, the person's in a tombstone.
+// Failed PIN attempts are local (each door counts its own), so only a new hash bumps.
+// `group_ids` keeps the groups a replicated snapshot named, so memberships of a group that
+// reaches the replica after the person are restored when the policy document arrives.
+const policyReplication: Migration = {
+  version: 4,
+  name: 'policy_replication',
+  up: (db) => {
+    const now = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+    const bumpPolicy = `UPDATE replication_policy SET revision = revision + 1, changed_at = ${now} WHERE id = 1;`;
+    const bumpPerson = (row: 'NEW' | 'OLD') => `
+        INSERT INTO replication_outgoing (person_id, revision, tombstone, changed_at)
+        VALUES (${row}.person_id, 1, 0, ${now})
+        ON CONFLICT (person_id) DO UPDATE SET revision = revision + 1, tombstone_cleared = 0, changed_at = ${now};`;
+    const personStillThere = (row: 'NEW' | 'OLD') => `EXISTS (SELECT 1 FROM people WHERE id = ${row}.person_id)`;
+    const policyTables = ['access_settings', 'access_doors', 'access_zones', 'access_zone_doors', 'access_schedules', 'access_holidays', 'access_groups', 'access_grants'];
+    const policyTriggers = policyTables
+      .flatMap((table) =>
+        (['INSERT', 'UPDATE', 'DELETE'] as const).map(
+          (event) => `CREATE TRIGGER replication_policy_${table}_${event.toLowerCase()} AFTER ${event} ON ${table} BEGIN ${bumpPolicy} END;`,
+        ),
+      )
+      .join('\n');
+    db.exec(`
+      CREATE TABLE replication_policy (
+        id                 INTEGER PRIMARY KEY CHECK (id = 1),
+        revision           INTEGER NOT NULL CHECK (revision > 0),
+        published_revision INTEGER NOT NULL DEFAULT 0,
+        applied_authority  TEXT,
+        applied_revision   INTEGER NOT NULL DEFAULT 0,
+        changed_at         INTEGER NOT NULL
+      );
+      INSERT INTO replication_policy (id, revision, changed_at) VALUES (1, 1, ${now});
+      ALTER TABLE replication_applied ADD COLUMN group_ids TEXT CHECK (group_ids IS NULL OR json_valid(group_ids));
+      ALTER TABLE replication_replicas ADD COLUMN policy_revision INTEGER;
+
+      ${policyTriggers}
+
+      CREATE TRIGGER replication_membership_inserted AFTER INSERT ON access_memberships BEGIN ${bumpPerson('NEW')} END;
+      CREATE TRIGGER replication_membership_deleted AFTER DELETE ON access_memberships
+        WHEN ${personStillThere('OLD')} AND EXISTS (SELECT 1 FROM access_groups WHERE id = OLD.group_id) BEGIN ${bumpPerson('OLD')} END;
+      CREATE TRIGGER replication_validity_inserted AFTER INSERT ON access_validity BEGIN ${bumpPerson('NEW')} END;
+      CREATE TRIGGER replication_validity_updated AFTER UPDATE ON access_validity BEGIN ${bumpPerson('NEW')} END;
+      CREATE TRIGGER replication_validity_deleted AFTER DELETE ON access_validity WHEN ${personStillThere('OLD')} BEGIN ${bumpPerson('OLD')} END;
+      CREATE TRIGGER replication_pin_inserted AFTER INSERT ON access_pins BEGIN ${bumpPerson('NEW')} END;
+      CREATE TRIGGER replication_pin_rehashed AFTER UPDATE OF hash ON access_pins WHEN NEW.hash IS NOT OLD.hash BEGIN ${bumpPerson('NEW')} END;
+      CREATE TRIGGER replication_pin_deleted AFTER DELETE ON access_pins WHEN ${personStillThere('OLD')} BEGIN ${bumpPerson('OLD')} END;
+    `);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema, accessPolicy, replication, policyReplication];

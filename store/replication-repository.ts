@@ -33,6 +33,8 @@ export interface ReplicaRecord {
   readonly people: number | null;
   readonly firstSeenAt: number | null;
   readonly lastSeenAt: number | null;
+  /** The policy document revision the replica last reported applied. */
+  readonly policyRevision: number | null;
 }
 
 /** One deleted person as the authority sees the erasure: who confirmed, who is still pending. */
@@ -113,15 +115,20 @@ export class ReplicationRepository {
     );
     this.ackStatement = db.prepare<[string, string], AckRow>('SELECT * FROM replication_acks WHERE person_id = ? AND replica_id = ?');
     this.acksForStatement = db.prepare<[string], AckRow>('SELECT * FROM replication_acks WHERE person_id = ?');
-    this.seenReplicaStatement = db.prepare<[{ id: string; model: string | null; people: number | null; at: number }]>(
-      `INSERT INTO replication_replicas (replica_id, model_id, people, first_seen_at, last_seen_at) VALUES (@id, @model, @people, @at, @at)
+    this.seenReplicaStatement = db.prepare<[{ id: string; model: string | null; people: number | null; policy: number | null; at: number }]>(
+      `INSERT INTO replication_replicas (replica_id, model_id, people, policy_revision, first_seen_at, last_seen_at)
+       VALUES (@id, @model, @people, @policy, @at, @at)
        ON CONFLICT (replica_id) DO UPDATE SET model_id = @model, people = @people, last_seen_at = @at,
+                                              policy_revision = coalesce(@policy, policy_revision),
                                               first_seen_at = coalesce(first_seen_at, @at)`,
     );
     this.expectReplicaStatement = db.prepare<[string]>(
       'INSERT INTO replication_replicas (replica_id) VALUES (?) ON CONFLICT (replica_id) DO NOTHING',
     );
-    this.replicasStatement = db.prepare<[], { replica_id: string; model_id: string | null; people: number | null; first_seen_at: number | null; last_seen_at: number | null }>(
+    this.replicasStatement = db.prepare<
+      [],
+      { replica_id: string; model_id: string | null; people: number | null; first_seen_at: number | null; last_seen_at: number | null; policy_revision: number | null }
+    >(
       'SELECT * FROM replication_replicas ORDER BY replica_id',
     );
     this.tombstonesStatement = db.prepare<[number, number], { person_id: string; revision: number; changed_at: number; tombstone_cleared: number }>(
@@ -161,7 +168,23 @@ export class ReplicationRepository {
 
   /** After a site key rotation: everything still on the broker is to be sealed and published again. */
   markAllUnpublished(): number {
+    this.db.prepare('UPDATE replication_policy SET published_revision = 0').run();
     return this.db.prepare('UPDATE replication_outgoing SET published_revision = 0 WHERE tombstone_cleared = 0').run().changes;
+  }
+
+  /** The policy document's revision, when it is newer than the one last published; else null. */
+  unpublishedPolicy(): number | null {
+    const row = this.db.prepare<[], { revision: number; published_revision: number }>('SELECT revision, published_revision FROM replication_policy WHERE id = 1').get();
+    return row && row.revision > row.published_revision ? row.revision : null;
+  }
+
+  /** The policy document's current revision (read with the document, in the caller's transaction). */
+  policyRevision(): number {
+    return this.db.prepare<[], number>('SELECT revision FROM replication_policy WHERE id = 1').pluck().get() ?? 1;
+  }
+
+  markPolicyPublished(revision: number): void {
+    this.db.prepare<[number]>('UPDATE replication_policy SET published_revision = max(published_revision, ?) WHERE id = 1').run(revision);
   }
 
   /** Registers a replica named in the config, so that it counts as pending before it ever reports. */
@@ -169,8 +192,8 @@ export class ReplicationRepository {
     this.expectReplicaStatement.run(replicaId);
   }
 
-  replicaSeen(replicaId: string, modelId: string | null, people: number | null): void {
-    this.seenReplicaStatement.run({ id: replicaId, model: modelId, people, at: this.now() });
+  replicaSeen(replicaId: string, modelId: string | null, people: number | null, policyRevision: number | null = null): void {
+    this.seenReplicaStatement.run({ id: replicaId, model: modelId, people, policy: policyRevision, at: this.now() });
   }
 
   replicas(): ReplicaRecord[] {
@@ -180,6 +203,7 @@ export class ReplicationRepository {
       people: r.people,
       firstSeenAt: r.first_seen_at,
       lastSeenAt: r.last_seen_at,
+      policyRevision: r.policy_revision,
     }));
   }
 
@@ -278,6 +302,40 @@ export class ReplicationRepository {
 
   markAcknowledged(personId: string, revision: number): void {
     this.markAcknowledgedStatement.run(personId, revision);
+  }
+
+  /** The policy document revision this replica applied, and from which authority; null before the first. */
+  appliedPolicy(): { authorityId: string; revision: number } | null {
+    const row = this.db.prepare<[], { applied_authority: string | null; applied_revision: number }>(
+      'SELECT applied_authority, applied_revision FROM replication_policy WHERE id = 1',
+    ).get();
+    return row && row.applied_authority !== null ? { authorityId: row.applied_authority, revision: row.applied_revision } : null;
+  }
+
+  recordAppliedPolicy(authorityId: string, revision: number): void {
+    this.db.prepare<[string, number]>('UPDATE replication_policy SET applied_authority = ?, applied_revision = ? WHERE id = 1').run(authorityId, revision);
+  }
+
+  /** The groups the person's newest applied snapshot named, kept for when those groups arrive. */
+  recordReplicatedGroups(personId: string, groupIds: readonly string[] | null): void {
+    this.db.prepare<[string | null, string]>('UPDATE replication_applied SET group_ids = ? WHERE person_id = ?').run(groupIds === null ? null : JSON.stringify(groupIds), personId);
+  }
+
+  /**
+   * After a policy document was applied (its groups replaced, their memberships cascaded away):
+   * every replicated person is made a member again of each group their snapshot names and that
+   * now exists. One statement, in the caller's transaction.
+   */
+  restoreReplicatedMemberships(): void {
+    this.db
+      .prepare(
+        `INSERT OR IGNORE INTO access_memberships (person_id, group_id)
+         SELECT a.person_id, g.value FROM replication_applied a, json_each(a.group_ids) g
+         WHERE a.tombstone = 0 AND a.group_ids IS NOT NULL
+           AND EXISTS (SELECT 1 FROM people p WHERE p.id = a.person_id)
+           AND EXISTS (SELECT 1 FROM access_groups x WHERE x.id = g.value)`,
+      )
+      .run();
   }
 
   /** People present from replication (tombstones excluded). */

@@ -25,7 +25,7 @@ export class UsageError extends Error {
 }
 
 /** Why a field-tool command could not do its work; main.ts prints the message and `[code]`. */
-export type CommandErrorCode = 'impostors_missing' | 'gallery_empty' | 'root_unreadable' | 'pairs_unreadable';
+export type CommandErrorCode = 'impostors_missing' | 'gallery_empty' | 'root_unreadable' | 'pairs_unreadable' | 'replica_read_only';
 
 /** An expected failure of a command (a missing input, not a bug): message and code, no stack. */
 export class CommandError extends CodedError<CommandErrorCode> {}

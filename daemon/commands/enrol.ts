@@ -4,7 +4,7 @@ import { Core } from '../appliance.js';
 import { EnrolmentError } from '../../access/gallery.js';
 import { requireText, TEXT_RULES } from '../../access/text-field.js';
 import { UsageError, type Command } from './command.js';
-import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
+import { CONFIG_OPTION, loadConfigAndLogger, parseOptions, refuseOnReplica } from './shared.js';
 
 export const enrolCommand: Command = {
   name: 'enrol',
@@ -22,6 +22,7 @@ export const enrolCommand: Command = {
     const name = values.name === undefined ? undefined : requireText(values.name, TEXT_RULES.displayName, '--name');
     const externalId = values['external-id'] === undefined ? null : requireText(values['external-id'], TEXT_RULES.externalId, '--external-id');
     const { config, logger } = loadConfigAndLogger(values.config, 'warn');
+    refuseOnReplica(config, 'enrol');
     const core = await Core.open(config, logger);
     try {
       const person = values.person

@@ -1,7 +1,7 @@
 // `maskgate people list|delete`: inspect and forget enrolled people from the command line.
 import { Core } from '../appliance.js';
 import { UsageError, type Command } from './command.js';
-import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
+import { CONFIG_OPTION, loadConfigAndLogger, parseOptions, refuseOnReplica } from './shared.js';
 
 export const peopleCommand: Command = {
   name: 'people',
@@ -12,6 +12,7 @@ export const peopleCommand: Command = {
     const { values, positionals } = parseOptions(rest, CONFIG_OPTION, true);
     if (action !== 'list' && action !== 'delete') throw new UsageError('expected "list" or "delete"');
     const { config, logger } = loadConfigAndLogger(values.config, 'warn');
+    if (action === 'delete') refuseOnReplica(config, 'delete people');
     const core = await Core.open(config, logger);
     try {
       if (action === 'list') {

@@ -35,6 +35,7 @@ const Replica = Type.Object({
   people: Type.Union([Type.Integer(), Type.Null()], { description: 'People in its gallery at its last report' }),
   firstSeenAt: MillisOrNull('First report'),
   lastSeenAt: MillisOrNull('Last report'),
+  policyRevision: Type.Union([Type.Integer(), Type.Null()], { description: 'Access-policy document revision the replica applied, at its last report' }),
 });
 
 export const replicationRoutes: FastifyPluginAsyncTypebox<ReplicationRoutesOptions> = async (app, { replication }) => {

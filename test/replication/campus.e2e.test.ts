@@ -3,7 +3,9 @@
 // test can cut. An enrolment on the authority makes door-b's camera grant; a replica stopped
 // while people are enrolled and deleted converges exactly when it comes back, with no byte of
 // the deleted person's crop left in its files; with the bridge cut both sides keep deciding and
-// the far side catches up afterwards; a change signed with a wrong key is refused and logged.
+// the far side catches up afterwards; a change signed with a wrong key is refused and logged;
+// an access policy made on the authority changes a replica's next decision, and a replica's
+// own API refuses a local enrolment.
 // Needs dist/ (npm run build; scripts/setup.sh does it), LFW and mosquitto; skipped otherwise.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
@@ -82,7 +84,9 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable || !existsSync(CLI))('a 
   let doorB: ApplianceProcess;
   let watchA: mqtt.MqttClient;
   let watchB: mqtt.MqttClient;
-  let api: (method: string, path: string, body?: unknown, type?: string) => Promise<{ status: number; json: unknown; bytes: Buffer }>;
+  type Api = (method: string, path: string, body?: unknown, type?: string) => Promise<{ status: number; json: unknown; bytes: Buffer }>;
+  let api: Api;
+  let doorAApi: Api;
   const decisions: { door: 'door-a' | 'door-b'; at: number; message: DecisionMessage }[] = [];
   let chirac: string;
 
@@ -124,6 +128,7 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable || !existsSync(CLI))('a 
     );
 
     const apiPort = await freePort();
+    const doorAApiPort = await freePort();
     const common = (id: string, url: string) => ({
       applianceId: id,
       dataDir: join(dir, id),
@@ -142,33 +147,39 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable || !existsSync(CLI))('a 
       hq: {
         ...common('hq', brokerA.url),
         api: { enabled: true, port: apiPort },
+        // The authority has no camera; the site's doors are named here so zones may name them.
+        doors: [{ id: 'main' }, { id: 'annex' }],
         replication: { role: 'authority', siteId: 'hq', siteKeysFile, signingKeyFile, replicas: ['door-a', 'door-b'] },
       },
-      'door-a': replica('door-a', brokerA.url),
+      'door-a': { ...replica('door-a', brokerA.url), api: { enabled: true, port: doorAApiPort } },
       'door-b': replica('door-b', brokerB.url),
     };
     for (const [id, config] of Object.entries(configs)) writeFileSync(join(dir, `${id}.json`), JSON.stringify(config));
 
-    // An admin key for the authority's API, made before it starts.
-    mkdirSync(join(dir, 'hq'), { recursive: true });
-    const db = openDatabase(dbOf('hq'));
-    const { secret: key } = new ApiKeysRepository(db).create({ name: 'campus test', role: 'admin' });
-    db.close();
-    api = async (method, path, body, type = 'application/json') => {
-      const response = await fetch(`http://127.0.0.1:${apiPort}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
-        ...(body !== undefined ? { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) } : {}),
-      });
-      const bytes = Buffer.from(await response.arrayBuffer());
-      let json: unknown = null;
-      try {
-        json = JSON.parse(bytes.toString());
-      } catch {
-        /* a crop */
-      }
-      return { status: response.status, json, bytes };
+    // An admin key for the authority's API and door-a's, made before they start.
+    const apiOf = (id: string, port: number): Api => {
+      mkdirSync(join(dir, id), { recursive: true });
+      const db = openDatabase(dbOf(id));
+      const { secret: key } = new ApiKeysRepository(db).create({ name: 'campus test', role: 'admin' });
+      db.close();
+      return async (method, path, body, type = 'application/json') => {
+        const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+          ...(body !== undefined ? { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) } : {}),
+        });
+        const bytes = Buffer.from(await response.arrayBuffer());
+        let json: unknown = null;
+        try {
+          json = JSON.parse(bytes.toString());
+        } catch {
+          /* a crop */
+        }
+        return { status: response.status, json, bytes };
+      };
     };
+    api = apiOf('hq', apiPort);
+    doorAApi = apiOf('door-a', doorAApiPort);
 
     watchA = await mqtt.connectAsync(brokerA.url, { clientId: 'watch-a' });
     watchB = await mqtt.connectAsync(brokerB.url, { clientId: 'watch-b' });
@@ -267,6 +278,46 @@ describe.skipIf(!existsSync(LFW) || !mosquittoAvailable || !existsSync(CLI))('a 
     expect(doorB.lines.some((l) => JSON.stringify(l).includes('Mallory'))).toBe(false);
     await watchB.publishAsync(topics.person('forged-1'), Buffer.alloc(0), { qos: 1, retain: true });
   }, 30_000);
+
+  it('an access policy made on the authority changes a replica decision; a replica refuses a local enrolment', async () => {
+    const created = async (path: string, body: unknown) => {
+      const response = await api('POST', path, body);
+      expect(response.status, JSON.stringify(response.json)).toBe(201);
+      return (response.json as { id: string }).id;
+    };
+    const annex = await created('/access/zones', { name: 'Annex', doorIds: ['annex'] });
+    const main = await created('/access/zones', { name: 'Main', doorIds: ['main'] });
+    const group = await created('/access/groups', { name: 'Annex staff', grants: [{ zoneId: annex, scheduleId: null }] });
+    expect((await api('PUT', `/people/${chirac}/access`, { groupIds: [group], validFrom: null, validUntil: null })).status).toBe(200);
+    const settings = (await api('GET', '/access/settings')).json as Record<string, unknown>;
+    expect((await api('PUT', '/access/settings', { ...settings, mode: 'enforced' })).status).toBe(200);
+    const enforcedAt = Date.now();
+    const denied = await until(
+      'a door_not_permitted deny at door-b',
+      () => decisions.find((d) => d.door === 'door-b' && d.at > enforcedAt && d.message.reason === 'door_not_permitted'),
+      20_000,
+    );
+    expect(denied.message.outcome).toBe('deny');
+    console.info(`campus: policy change to deny at door-b across the bridge: ${denied.at - enforcedAt} ms`);
+
+    // Granting the group the main door lets Chirac in again, without a restart anywhere.
+    expect((await api('PUT', `/access/groups/${group}`, { name: 'Annex staff', grants: [{ zoneId: annex, scheduleId: null }, { zoneId: main, scheduleId: null }] })).status).toBe(200);
+    const grantedAt = Date.now();
+    await until('a grant at door-b again', () => grantsFor('door-b', chirac, grantedAt), 20_000);
+
+    // door-a's own API: reads work, a local enrolment or policy edit is refused, naming the authority.
+    expect((await doorAApi('GET', `/people/${chirac}`)).status).toBe(200);
+    for (const [method, path, body] of [
+      ['POST', '/people', { displayName: 'Local Bob' }],
+      ['PUT', '/access/settings', { ...settings, mode: 'open' }],
+    ] as const) {
+      const refused = await doorAApi(method, path, body);
+      expect(refused.status).toBe(409);
+      expect(refused.json).toMatchObject({ error: { code: 'replica_read_only', details: { authorityId: 'hq' } } });
+    }
+    expect(readGallery(dbOf('door-a')).people.some((p) => p.display_name === 'Local Bob')).toBe(false);
+    expect((await api('PUT', '/access/settings', { ...settings, mode: 'open' })).status).toBe(200);
+  }, 90_000);
 });
 
 function readCropOf(dbPath: string, personId: string): Buffer {

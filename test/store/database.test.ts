@@ -43,7 +43,7 @@ describe('openDatabase', () => {
       .pluck()
       .all();
     const accessPolicy = ['access_doors', 'access_grants', 'access_groups', 'access_holidays', 'access_memberships', 'access_pins', 'access_schedules', 'access_settings', 'access_validity', 'access_zone_doors', 'access_zones'];
-    const replication = ['replication_acks', 'replication_applied', 'replication_outgoing', 'replication_replicas'];
+    const replication = ['replication_acks', 'replication_applied', 'replication_outgoing', 'replication_policy', 'replication_replicas'];
     expect(tables).toEqual([...accessPolicy, 'api_keys', 'decisions', 'faces', 'outbox', 'people', ...replication, 'schema_migrations', 'templates']);
     expect(currentSchemaVersion(db)).toBe(latestVersion(MIGRATIONS));
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

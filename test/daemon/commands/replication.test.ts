@@ -78,6 +78,43 @@ describe('maskgate replication', () => {
     expect(JSON.parse((await maskgate('republish', '--config', config)).stdout)).toEqual({ republishing: 2 });
   });
 
+  it('on a replica, enrol and people delete refuse with replica_read_only naming the authority, and change nothing', async () => {
+    const dataDir = join(dir, 'replica-data');
+    const config = join(dir, 'replica.json');
+    const keys = join(dir, 'keys');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        dataDir,
+        logLevel: 'warn',
+        applianceId: 'door-a',
+        mqtt: { url: 'mqtt://127.0.0.1:1' },
+        replication: {
+          role: 'replica',
+          siteId: 'campus',
+          authorityId: 'hq',
+          siteKeysFile: join(keys, 'site-keys.json'),
+          authorityPublicKeyFile: join(keys, 'authority-signing.pub.pem'),
+        },
+      }),
+    );
+    mkdirSync(dataDir, { recursive: true });
+    const db = openDatabase(join(dataDir, DATABASE_FILE));
+    const ada = new PeopleRepository(db).create({ displayName: 'Replicated Ada' });
+    db.close();
+
+    const deleted = await runWithIo((io) => main(['people', 'delete', ada.id, '--config', config], io));
+    expect(deleted.code).not.toBe(0);
+    expect(deleted.stderr).toContain('replica of "hq"');
+    expect(deleted.stderr).toContain('[replica_read_only]');
+    const enrolled = await runWithIo((io) => main(['enrol', '--name', 'Local Bob', '--config', config, 'photo.jpg'], io));
+    expect(enrolled.code).not.toBe(0);
+    expect(enrolled.stderr).toContain('[replica_read_only]');
+
+    const listed = await runWithIo((io) => main(['people', 'list', '--config', config], io));
+    expect(listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual([ada.id]);
+  });
+
   it('explains a wrong action with the usage', async () => {
     const result = await maskgate('explode');
     expect(result.code).toBe(2);
