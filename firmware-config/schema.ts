@@ -386,12 +386,7 @@ export const ReplicationConfigSchema = Type.Object(
 export const SearchConfigSchema = Type.Object(
   {
     index: Type.Boolean({ title: 'Search large galleries with an HNSW index and an exact re-rank (off: always the exact scan)', default: true }),
-    indexMinTemplates: Type.Integer({
-      title: 'Templates from which decisions use the index; smaller galleries keep the exact scan',
-      minimum: 1000,
-      maximum: 100_000_000,
-      default: 20_000,
-    }),
+    indexMinTemplates: Type.Integer({ title: 'Templates from which decisions use the index (fewer: the exact scan)', minimum: 1000, maximum: 1e8, default: 20_000 }),
     connectivity: Type.Integer({ title: 'HNSW links per template (M): recall against memory and build time', minimum: 4, maximum: 64, default: 16 }),
     expansionAdd: Type.Integer({ title: 'HNSW candidate list while building (efConstruction)', minimum: 16, maximum: 1024, default: 128 }),
     expansionSearch: Type.Integer({ title: 'HNSW candidate list per search (ef): recall against latency', minimum: 16, maximum: 4096, default: 128 }),
