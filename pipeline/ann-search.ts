@@ -172,7 +172,8 @@ export class AnnSearch implements GalleryChangeListener {
         if (this.keyByFace.has(faceId) || !matcher.copyTemplate(faceId, vectors, keys.length * dim)) continue;
         keys.push(this.assign(faceId));
       }
-      index.add(Float64Array.from(keys), vectors.slice(0, keys.length * dim));
+      // Transferred to the worker, not copied; only a batch with skipped faces is trimmed.
+      index.add(Float64Array.from(keys), keys.length === batch ? vectors : vectors.slice(0, keys.length * dim));
       await index.sync();
     }
     await index.sync();
