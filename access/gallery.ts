@@ -93,6 +93,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private scanner: GalleryScanner | null = null;
   private index: AnnSearch | null = null;
   private indexMinTemplates = Number.POSITIVE_INFINITY;
+  private confirmBelow: (() => number) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -140,11 +141,15 @@ export class Gallery implements GallerySearch, PersonDirectory {
   /**
    * Campus-sized galleries: from `minTemplates` on, decisions search `index` (HNSW candidates,
    * exact float32 re-rank). It is built in the background; the exact scan serves until it is
-   * ready, and again whenever it cannot answer.
+   * ready, and again whenever it cannot answer. With `confirmBelow`, an index answer whose best
+   * score is under that bound (a denial at any door whose threshold is at most the bound) is
+   * checked with the exact scan: the index can miss a genuine person, never invent one, so
+   * grants stay fast and every denial is the exact scan's.
    */
-  useIndex(index: AnnSearch | null, minTemplates: number): void {
+  useIndex(index: AnnSearch | null, minTemplates: number, confirmBelow: (() => number) | null = null): void {
     this.index = index;
     this.indexMinTemplates = minTemplates;
+    this.confirmBelow = confirmBelow;
     this.indexIfLarge();
   }
 
@@ -156,8 +161,15 @@ export class Gallery implements GallerySearch, PersonDirectory {
     const matcher = this.matcher;
     if (!this.scanner || matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return matcher.search(probe, k);
     this.indexIfLarge();
-    if (this.index?.serves(matcher)) return this.index.search(probe, k).then((found) => found ?? this.exactSearch(matcher, probe, k));
+    if (this.index?.serves(matcher)) return this.index.search(probe, k).then((found) => this.confirmed(found, matcher, probe, k));
     return this.exactSearch(matcher, probe, k);
+  }
+
+  /** The index's answer, or the exact scan's when the index could not answer or would deny. */
+  private confirmed(found: Match[] | null, matcher: GalleryMatcher, probe: Float32Array, k: number): Match[] | Promise<Match[]> {
+    if (!found) return this.exactSearch(matcher, probe, k);
+    if (this.confirmBelow && (found[0]?.score ?? Number.NEGATIVE_INFINITY) < this.confirmBelow()) return this.exactSearch(matcher, probe, k);
+    return found;
   }
 
   private async exactSearch(matcher: GalleryMatcher, probe: Float32Array, k: number): Promise<Match[]> {

@@ -89,7 +89,7 @@ export class Core {
     this.gallery.useScanner(scanner);
     // From campus size on, an HNSW index (built in the background, in memory only) proposes and
     // the float32 gallery re-ranks; the exact scan serves until it is ready.
-    this.gallery.useIndex(index, config.search.indexMinTemplates);
+    this.gallery.useIndex(index, config.search.indexMinTemplates, config.search.confirmDenials ? () => this.highestThreshold() : null);
   }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
@@ -120,6 +120,12 @@ export class Core {
 
   setThreshold(threshold: number): void {
     this.threshold = threshold;
+  }
+
+  /** The strictest threshold any door or camera may apply (its config at start): the index's denials below it are confirmed. */
+  private highestThreshold(): number {
+    const overrides = [...this.config.doors, ...this.config.cameras].map((d) => d.threshold ?? Number.NEGATIVE_INFINITY);
+    return Math.max(this.threshold, ...overrides);
   }
 
   async close(): Promise<void> {

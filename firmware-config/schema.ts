@@ -395,6 +395,10 @@ export const SearchConfigSchema = Type.Object(
       title: "How the index stores its copy of each template (the re-rank always uses the float32 gallery)",
       default: 'f32',
     }),
+    confirmDenials: Type.Boolean({
+      title: 'Check with the exact scan every index answer that would deny (grants stay fast; every denial is what the exact scan decides)',
+      default: true,
+    }),
     buildThreads: Type.Integer({ title: 'Threads that build the index (the cameras need the other cores)', minimum: 1, maximum: 64, default: 1 }),
   },
   { ...Strict, ...RequiresRestart, title: 'Decision search', default: {} },

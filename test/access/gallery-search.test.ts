@@ -7,6 +7,7 @@ import { FacesRepository } from '../../store/faces-repository.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ASYNC_SEARCH_MIN_TEMPLATES, Gallery } from '../../access/gallery.js';
+import type { Match } from '../../pipeline/matcher.js';
 import type { FaceAnalyzer } from '../../pipeline/face-analyzer.js';
 import { WorkerGalleryScanner } from '../../pipeline/gallery-scan-worker.js';
 import { AnnSearch } from '../../pipeline/ann-search.js';
@@ -88,6 +89,29 @@ describe('Gallery.searchForDecision with the HNSW index', () => {
       expect((await gallery.searchForDecision(template!.embedding, 3)).map((m) => m.personId)).not.toContain(template!.personId);
     } finally {
       await index.close();
+      await scanner.close();
+      db.close();
+    }
+  });
+
+  it('checks with the exact scan an index answer that would deny, and keeps one that grants', async () => {
+    const scanner = WorkerGalleryScanner.create();
+    const db = openDatabase(':memory:');
+    // An index that is built but misses everyone (as HNSW can miss a genuine person), or finds `hit`.
+    let answer: Match[] = [];
+    const missing = { serves: () => true, follows: () => true, attach: () => {}, search: async () => answer } as unknown as AnnSearch;
+    try {
+      const gallery = galleryOf(db, ASYNC_SEARCH_MIN_TEMPLATES);
+      gallery.useScanner(scanner);
+      const [template] = gallery.currentTemplates();
+      const exact = gallery.search(template!.embedding, 1);
+      gallery.useIndex(missing, 1000);
+      expect(await gallery.searchForDecision(template!.embedding, 1)).toEqual([]); // unconfirmed: the miss stands
+      gallery.useIndex(missing, 1000, () => 0.35);
+      expect((await gallery.searchForDecision(template!.embedding, 1)).map((m) => m.faceId)).toEqual(exact.map((m) => m.faceId));
+      answer = [{ personId: 'someone', faceId: 'their-face', score: 0.9 }];
+      expect(await gallery.searchForDecision(template!.embedding, 1)).toEqual(answer); // above the bound: no exact scan
+    } finally {
       await scanner.close();
       db.close();
     }

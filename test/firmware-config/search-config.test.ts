@@ -14,6 +14,7 @@ describe('search config', () => {
       expansionSearch: 128,
       candidates: 64,
       quantization: 'f32',
+      confirmDenials: true,
       buildThreads: 1,
     });
   });
