@@ -5,7 +5,8 @@
 // (monitorEventLoopDelay, 1 ms resolution), also while the index builds; build time and memory;
 // and, per probe, whether the answer is the exact scan's: genuine probes (a masked-like view of an
 // enrolled person) and impostor probes (nobody enrolled), counted apart in identity and in the
-// grant decision at the threshold.
+// grant decision at the threshold, and how many the exact scan would answer with
+// search.confirmDenials (the index's answer under the threshold).
 //
 //   nice -n 10 node dist/bench/decision-search.js [--sizes 100000,1000000] [--probes 20]
 //     [--quantizations f32,f16,i8] [--exact-probes 10] [--threshold 0.35]
@@ -28,6 +29,10 @@ interface Agreement {
   impostorSameIdentity: number;
   /** Impostor probes whose grant decision (top-1 score ≥ threshold) is the exact scan's. */
   impostorSameDecision: number;
+  /** Probes whose index answer was under the threshold: with search.confirmDenials the exact scan answers them. */
+  confirmedByExactScan: number;
+  /** Probes whose top-1 person differs from the exact scan's even with that confirmation. */
+  differentWithConfirmation: number;
 }
 
 function loopMonitor(): { histogram: IntervalHistogram; maxMs: () => number } {
@@ -54,9 +59,12 @@ async function timeProbes(probes: readonly Float32Array[], run: (probe: Float32A
 }
 
 function agreement(found: readonly (Match | undefined)[], exact: readonly (Match | undefined)[], genuine: number, threshold: number): Agreement {
-  const a = { genuineSame: 0, impostorSameIdentity: 0, impostorSameDecision: 0 };
+  const a = { genuineSame: 0, impostorSameIdentity: 0, impostorSameDecision: 0, confirmedByExactScan: 0, differentWithConfirmation: 0 };
   found.forEach((m, i) => {
     const sameIdentity = m?.personId === exact[i]?.personId;
+    const confirmed = (m?.score ?? -1) < threshold;
+    a.confirmedByExactScan += confirmed ? 1 : 0;
+    a.differentWithConfirmation += confirmed || sameIdentity ? 0 : 1;
     if (i < genuine) a.genuineSame += sameIdentity ? 1 : 0;
     else {
       a.impostorSameIdentity += sameIdentity ? 1 : 0;
