@@ -68,6 +68,7 @@ export class Core {
   readonly screen: FaceScreen;
   /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
   private threshold: number;
+  private doors: Config['doors'];
 
   private constructor(
     readonly config: Config,
@@ -83,6 +84,7 @@ export class Core {
   ) {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.threshold = config.matching.threshold;
+    this.doors = config.doors;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
     this.access = new SitePolicy(db);
     // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
@@ -122,9 +124,14 @@ export class Core {
     this.threshold = threshold;
   }
 
-  /** The strictest threshold any door or camera may apply (its config at start): the index's denials below it are confirmed. */
+  /** Per-door overrides follow a config reload (camera overrides need a restart anyway). */
+  setDoorThresholds(doors: Config['doors']): void {
+    this.doors = doors;
+  }
+
+  /** The strictest threshold any door or camera may apply: the index's answers below it are confirmed. */
   private highestThreshold(): number {
-    const overrides = [...this.config.doors, ...this.config.cameras].map((d) => d.threshold ?? Number.NEGATIVE_INFINITY);
+    const overrides = [...this.doors, ...this.config.cameras].map((d) => d.threshold ?? Number.NEGATIVE_INFINITY);
     return Math.max(this.threshold, ...overrides);
   }
 
@@ -371,6 +378,7 @@ export class Appliance {
     this.config = { ...this.config, matching: next.matching, pad: next.pad, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
+    this.core.setDoorThresholds(next.doors);
     for (const worker of this.workers) {
       const door = this.door(worker.camera.doorId);
       worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));
