@@ -95,6 +95,12 @@ async function main(): Promise<void> {
   const n = Number(values.probes);
   const threshold = Number(values.threshold);
   const rows: object[] = [];
+  // Each row also goes to stderr as it completes: a million-template build takes the better part
+  // of an hour here, and a run stopped early should still leave what it measured.
+  const record = (row: object): void => {
+    rows.push(row);
+    process.stderr.write(`${JSON.stringify(row)}\n`);
+  };
   const scanner = WorkerGalleryScanner.create();
   for (const templates of values.sizes.split(',').map(Number)) {
     const matcher = new GalleryMatcher({ modelId: 'bench', dimension: DIMENSION, initialCapacity: templates, sharedRows: true });
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < probes.length; i += 10) exact.push(...(await matcher.searchBatch(probes.slice(i, i + 10), 1, scanner)).map((m) => m[0]));
     const exactRun = await timeProbes(probes.slice(0, Number(values['exact-probes'])), async (p) => (await matcher.searchBatch([p], 1, scanner))[0]![0]);
     const { top1: _exactTop1, ...exactTimes } = exactRun;
-    rows.push({ templates, method: 'exact scan, onnxruntime worker', galleryMiB, ...exactTimes });
+    record({ templates, method: 'exact scan, onnxruntime worker', galleryMiB, ...exactTimes });
     for (const quantization of values.quantizations.split(',') as AnnQuantization[]) {
       const rssBefore = rssMiB();
       let built: (event: AnnSearchEvent) => void = () => {};
@@ -132,7 +138,7 @@ async function main(): Promise<void> {
       const indexMiB = rssMiB() - rssBefore;
       const run = await timeProbes(probes, async (p) => (await index.search(p, 1))?.[0]);
       const { top1, ...times } = run;
-      rows.push({
+      record({
         templates,
         method: `HNSW ${quantization} + float32 re-rank`,
         buildS: round((event.buildMs ?? 0) / 1000),
@@ -144,7 +150,6 @@ async function main(): Promise<void> {
         ...agreement(top1, exact, n, threshold),
       });
       await index.close();
-      process.stderr.write(`${templates} templates, ${quantization} done\n`);
     }
   }
   await scanner.close();
