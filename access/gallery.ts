@@ -9,6 +9,7 @@ import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
 import { GalleryMatcher, type GalleryScanner, type Match } from '../pipeline/matcher.js';
+import type { AnnSearch } from '../pipeline/ann-search.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
 import { FacesRepository, type FaceRecord, type FaceRef } from '../store/faces-repository.js';
@@ -90,6 +91,9 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private readonly templates: TemplatesRepository;
   private matcher: GalleryMatcher;
   private scanner: GalleryScanner | null = null;
+  private index: AnnSearch | null = null;
+  private indexMinTemplates = Number.POSITIVE_INFINITY;
+  private confirmBelow: (() => number) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -114,6 +118,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
   /** Rebuilds the in-memory index from SQLite (after a model switch or bulk change). */
   reload(): void {
     this.matcher = this.loadMatcher();
+    this.indexIfLarge();
   }
 
   private loadMatcher(): GalleryMatcher {
@@ -133,10 +138,48 @@ export class Gallery implements GallerySearch, PersonDirectory {
     this.scanner = scanner;
   }
 
-  /** The decision path's search: on the scanner once the gallery is large, the same answers either way. */
+  /**
+   * Campus-sized galleries: from `minTemplates` on, decisions search `index` (HNSW candidates,
+   * exact float32 re-rank). It is built in the background; the exact scan serves until it is
+   * ready, and again whenever it cannot answer. With `confirmBelow`, an index answer whose best
+   * score is under that bound (a denial at any door whose threshold is at most the bound) is
+   * checked with the exact scan: the index can miss a genuine person, never invent one, so
+   * grants stay fast and every denial is the exact scan's.
+   */
+  useIndex(index: AnnSearch | null, minTemplates: number, confirmBelow: (() => number) | null = null): void {
+    this.index = index;
+    this.indexMinTemplates = minTemplates;
+    this.confirmBelow = confirmBelow;
+    this.indexIfLarge();
+  }
+
+  /**
+   * The decision path's search: the index once the gallery is campus-sized and the index built,
+   * else the exact scan (on the scanner once the gallery is large, synchronous while small).
+   */
   searchForDecision(probe: Float32Array, k: number): Match[] | Promise<Match[]> {
-    if (!this.scanner || this.matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return this.matcher.search(probe, k);
-    return this.matcher.searchBatch([probe], k, this.scanner).then(([matches]) => matches!);
+    const matcher = this.matcher;
+    if (!this.scanner || matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return matcher.search(probe, k);
+    this.indexIfLarge();
+    if (this.index?.serves(matcher)) return this.index.search(probe, k).then((found) => this.confirmed(found, matcher, probe, k));
+    return this.exactSearch(matcher, probe, k);
+  }
+
+  /** The index's answer, or the exact scan's when the index could not answer or would deny. */
+  private confirmed(found: Match[] | null, matcher: GalleryMatcher, probe: Float32Array, k: number): Match[] | Promise<Match[]> {
+    if (!found) return this.exactSearch(matcher, probe, k);
+    if (this.confirmBelow && (found[0]?.score ?? Number.NEGATIVE_INFINITY) < this.confirmBelow()) return this.exactSearch(matcher, probe, k);
+    return found;
+  }
+
+  private async exactSearch(matcher: GalleryMatcher, probe: Float32Array, k: number): Promise<Match[]> {
+    const [matches] = await matcher.searchBatch([probe], k, this.scanner!);
+    return matches!;
+  }
+
+  /** Starts building the index for the current gallery once it is large enough (a gallery grows). */
+  private indexIfLarge(): void {
+    if (this.index && this.matcher.size >= this.indexMinTemplates && !this.index.follows(this.matcher)) this.index.attach(this.matcher);
   }
 
   lookup(personId: string): { displayName: string; active: boolean } | undefined {

@@ -13,6 +13,7 @@ import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
 import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
+import { AnnSearch, type AnnSearchEvent } from '../pipeline/ann-search.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityProfiles } from '../pipeline/quality.js';
 import { ApiKeysRepository } from '../store/api-keys-repository.js';
@@ -68,6 +69,7 @@ export class Core {
   readonly screen: FaceScreen;
   /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
   private threshold: number;
+  private doors: Config['doors'];
 
   private constructor(
     readonly config: Config,
@@ -79,13 +81,18 @@ export class Core {
     readonly maskClassifier: OnnxMaskClassifier,
     private readonly scanner: WorkerGalleryScanner,
     logger: Logger,
+    private readonly index: AnnSearch | null = null,
   ) {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.threshold = config.matching.threshold;
+    this.doors = config.doors;
     this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
     this.access = new SitePolicy(db);
     // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
     this.gallery.useScanner(scanner);
+    // From campus size on, an HNSW index (built in the background, in memory only) proposes and
+    // the float32 gallery re-ranks; the exact scan serves until it is ready.
+    this.gallery.useIndex(index, config.search.indexMinTemplates, config.search.confirmDenials ? () => this.highestThreshold() : null);
   }
 
   static async open(config: Config, logger: Logger): Promise<Core> {
@@ -108,15 +115,30 @@ export class Core {
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));
     const scanner = WorkerGalleryScanner.create({ intraOpThreads: config.model.intraOpThreads, allowSpinning: config.model.allowSpinning });
-    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger);
+    const { connectivity, expansionAdd, expansionSearch, quantization, candidates, buildThreads } = config.search;
+    const indexOptions = { connectivity, expansionAdd, expansionSearch, quantization, candidates, addThreads: buildThreads };
+    const annSearch = config.search.index ? new AnnSearch(indexOptions, (event) => logIndexState(logger, event)) : null;
+    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger, annSearch);
   }
 
   setThreshold(threshold: number): void {
     this.threshold = threshold;
   }
 
+  /** Per-door overrides follow a config reload (camera overrides need a restart anyway). */
+  setDoorThresholds(doors: Config['doors']): void {
+    this.doors = doors;
+  }
+
+  /** The strictest threshold any door or camera may apply: the index's answers below it are confirmed. */
+  private highestThreshold(): number {
+    const overrides = [...this.doors, ...this.config.cameras].map((d) => d.threshold ?? Number.NEGATIVE_INFINITY);
+    return Math.max(this.threshold, ...overrides);
+  }
+
   async close(): Promise<void> {
     await this.scanner.close();
+    await this.index?.close();
     await this.embedder.close();
     await this.pad.close();
     await this.maskClassifier.close();
@@ -134,6 +156,12 @@ export interface ApplianceOptions {
   readonly recentErrors?: RecentErrors;
   /** The built console's directory; default: found beside the build, null: no console. */
   readonly consoleRoot?: string | null;
+}
+
+/** The index's progress, for the operator: a campus gallery is exact-scanned until `ready`. */
+function logIndexState(logger: Logger, event: AnnSearchEvent): void {
+  if (event.state === 'failed') logger.error({ templates: event.templates, err: event.error }, 'search index failed; decisions use the exact scan');
+  else logger.info({ templates: event.templates, buildMs: event.buildMs }, `search index ${event.state}`);
 }
 
 export class Appliance {
@@ -352,6 +380,7 @@ export class Appliance {
     this.config = { ...this.config, matching: next.matching, pad: next.pad, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
     this.core.setThreshold(next.matching.threshold);
+    this.core.setDoorThresholds(next.doors);
     for (const worker of this.workers) {
       const door = this.door(worker.camera.doorId);
       worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));

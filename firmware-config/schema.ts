@@ -422,6 +422,30 @@ export const ReplicationConfigSchema = Type.Object(
   { ...Strict, ...RequiresRestart, title: 'Replication between appliances', default: {} },
 );
 
+// The decision search over a campus-sized gallery (docs/campus.md, "Campus-sized search"): an
+// HNSW index proposes candidates that are re-ranked exactly in float32. The index is built when
+// the daemon starts (in memory only, never on disk), so its settings take effect on a restart.
+export const SearchConfigSchema = Type.Object(
+  {
+    index: Type.Boolean({ title: 'Search large galleries with an HNSW index and an exact re-rank (off: always the exact scan)', default: true }),
+    indexMinTemplates: Type.Integer({ title: 'Templates from which decisions use the index (fewer: the exact scan)', minimum: 1000, maximum: 1e8, default: 20_000 }),
+    connectivity: Type.Integer({ title: 'HNSW links per template (M): recall against memory and build time', minimum: 4, maximum: 64, default: 16 }),
+    expansionAdd: Type.Integer({ title: 'HNSW candidate list while building (efConstruction)', minimum: 16, maximum: 1024, default: 128 }),
+    expansionSearch: Type.Integer({ title: 'HNSW candidate list per search (ef): recall against latency', minimum: 16, maximum: 4096, default: 128 }),
+    candidates: Type.Integer({ title: 'Templates the index proposes per probe for the exact float32 re-rank', minimum: 1, maximum: 4096, default: 64 }),
+    quantization: Type.Union([Type.Literal('f32'), Type.Literal('f16'), Type.Literal('i8')], {
+      title: "How the index stores its copy of each template (the re-rank always uses the float32 gallery)",
+      default: 'f32',
+    }),
+    confirmDenials: Type.Boolean({
+      title: 'Check with the exact scan every index answer that would deny (grants stay fast; every denial is what the exact scan decides)',
+      default: true,
+    }),
+    buildThreads: Type.Integer({ title: 'Threads that build the index (the cameras need the other cores)', minimum: 1, maximum: 64, default: 1 }),
+  },
+  { ...Strict, ...RequiresRestart, title: 'Decision search', default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     applianceId: Type.String({ title: 'Appliance id (topic segment)', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'maskgate-1', ...RequiresRestart }),
@@ -442,6 +466,7 @@ export const ConfigSchema = Type.Object(
     metrics: MetricsConfigSchema,
     replication: ReplicationConfigSchema,
     homeAssistant: HomeAssistantConfigSchema,
+    search: SearchConfigSchema,
   },
   { ...Strict, title: 'maskgate configuration' },
 );
@@ -463,3 +488,4 @@ export type PadConfig = Static<typeof PadConfigSchema>;
 export type PadCalibrationRecord = Static<typeof PadCalibrationRecordSchema>;
 export type ApiConfig = Static<typeof ApiConfigSchema>;
 export type ReplicationConfig = Static<typeof ReplicationConfigSchema>;
+export type SearchConfig = Static<typeof SearchConfigSchema>;

@@ -38,6 +38,18 @@ export interface GalleryScanner {
   scan(rows: Float32Array, rowCount: number, dimension: number, probes: Float32Array, probeCount: number, generation?: string): Promise<Float32Array>;
 }
 
+/**
+ * Told of every change to a matcher's rows, in order, so that an index kept beside the matcher
+ * (pipeline/ann-search.ts) follows it without a second bookkeeping of who is enrolled.
+ */
+export interface GalleryChangeListener {
+  /** `template` is the face's L2-normalised row: a view, valid only during the call. */
+  added(faceId: string, template: Float32Array): void;
+  removed(faceId: string): void;
+  /** Every row changed at once (replaceAll). */
+  replaced(): void;
+}
+
 /** Anything that can list a model's gallery, e.g. the store's TemplatesRepository. */
 export interface TemplateSource {
   loadAll(modelId: string): Iterable<GalleryEntry>;
@@ -184,6 +196,7 @@ export class GalleryMatcher {
   private slotBestRows = new Int32Array(0);
   private heapScores = new Float64Array(0);
   private heapSlots = new Int32Array(0);
+  private listener: GalleryChangeListener | null = null;
 
   constructor(options: GalleryMatcherOptions) {
     requireId(options.modelId, 'modelId');
@@ -218,9 +231,31 @@ export class GalleryMatcher {
     return this.rows.rowByFace.has(faceId);
   }
 
+  /** Follows every later change (one listener at a time; null stops). */
+  observe(listener: GalleryChangeListener | null): void {
+    this.listener = listener;
+  }
+
+  /** The faces in the gallery now (a copy), e.g. for an index to build from. */
+  faceIds(): string[] {
+    return this.rows.faceIds.slice();
+  }
+
+  /** Copies the face's L2-normalised template into `target` at `offset`; false when it is not here. */
+  copyTemplate(faceId: string, target: Float32Array, offset: number): boolean {
+    const row = this.rows.rowByFace.get(faceId);
+    if (row === undefined) return false;
+    const dim = this.dimension;
+    target.set(this.rows.vectors.subarray(row * dim, (row + 1) * dim), offset);
+    return true;
+  }
+
   /** Adds one face. Throws MatcherError for a duplicate face id or an invalid embedding. */
   add(entry: GalleryEntry): void {
-    this.rows.add(entry);
+    const rows = this.rows;
+    rows.add(entry);
+    const row = rows.count - 1;
+    this.listener?.added(entry.faceId, rows.vectors.subarray(row * this.dimension, (row + 1) * this.dimension));
   }
 
   /** Removes one face; false when it was not in the gallery. */
@@ -228,6 +263,7 @@ export class GalleryMatcher {
     const row = this.rows.rowByFace.get(faceId);
     if (row === undefined) return false;
     this.rows.removeRow(row);
+    this.listener?.removed(faceId);
     return true;
   }
 
@@ -240,7 +276,9 @@ export class GalleryMatcher {
     // Walking backwards keeps swap-remove correct: the row moved into a hole was already visited.
     for (let row = rows.count - 1; row >= 0; row--) {
       if (rows.rowSlots[row] === slot) {
+        const faceId = rows.faceIds[row]!;
         rows.removeRow(row);
+        this.listener?.removed(faceId);
         removed++;
       }
     }
@@ -256,6 +294,35 @@ export class GalleryMatcher {
     const next = new GalleryRows(this.dimension, hint, this.sharedRows);
     for (const entry of entries) next.add(entry);
     this.rows = next;
+    this.listener?.replaced();
+  }
+
+  /**
+   * `search` restricted to the listed faces (an index's candidates), scored exactly in float32
+   * from the rows: the `k` best people among them, best first, each with their best listed face.
+   * Faces no longer in the gallery are skipped, so a face deleted after the candidates were
+   * proposed is never returned.
+   */
+  rerank(probe: Float32Array, faceIds: Iterable<string>, k: number): Match[] {
+    if (!Number.isInteger(k) || k < 1) {
+      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
+    }
+    const rows = this.rows;
+    const dim = this.dimension;
+    const unit = this.probe;
+    normaliseInto(probe, dim, unit, 0, 'probe');
+    const bestOfPerson = new Map<number, Match>();
+    for (const faceId of faceIds) {
+      const row = rows.rowByFace.get(faceId);
+      if (row === undefined) continue;
+      const base = row * dim;
+      let score = 0;
+      for (let i = 0; i < dim; i++) score += rows.vectors[base + i]! * unit[i]!;
+      const slot = rows.rowSlots[row]!;
+      const current = bestOfPerson.get(slot);
+      if (!current || score > current.score) bestOfPerson.set(slot, { personId: rows.slotPersons[slot]!, faceId, score });
+    }
+    return [...bestOfPerson.values()].sort((a, b) => b.score - a.score).slice(0, k);
   }
 
   /**

@@ -4,8 +4,8 @@ import { parseConfig } from '../../firmware-config/load.js';
 import { changesNeedingRestart, restartOnlyPaths } from '../../firmware-config/restart-fields.js';
 
 describe('requiresRestart markers', () => {
-  it('mark the sections a running appliance cannot swap: identity, storage, models, MQTT, API, cameras, metrics, replication, Home Assistant', () => {
-    expect(restartOnlyPaths().sort()).toEqual(['/api', '/applianceId', '/cameras', '/capture', '/dataDir', '/homeAssistant', '/metrics', '/model', '/mqtt', '/quality', '/replication']);
+  it('mark the sections a running appliance cannot swap: identity, storage, models, MQTT, API, cameras, metrics, replication, Home Assistant, decision search', () => {
+    expect(restartOnlyPaths().sort()).toEqual(['/api', '/applianceId', '/cameras', '/capture', '/dataDir', '/homeAssistant', '/metrics', '/model', '/mqtt', '/quality', '/replication', '/search']);
   });
 
   it('a reload lists exactly the marked fields that changed; matching, doors and logLevel apply live', () => {

@@ -161,6 +161,41 @@ describe('GalleryMatcher', () => {
     expect(matcher.search(new Float32Array([3, 4]), 3)).toEqual([{ personId: 'p', faceId: 'f', score: expect.closeTo(1, 6) }]);
   });
 
+  it('rerank scores only the listed faces, like search restricted to them, skipping faces no longer here', () => {
+    const random = seededRandom(41);
+    const entries = randomGallery(random, 60, 20, 16);
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 16 });
+    matcher.replaceAll(entries);
+    const probe = randomVector(random, 16);
+    const listed = entries.filter((_, i) => i % 3 === 0);
+    const removed = listed[0]!;
+    matcher.removeFace(removed.faceId);
+    const kept = listed.filter((e) => e !== removed);
+    const found = matcher.rerank(probe, [...listed.map((e) => e.faceId), 'never-enrolled'], 4);
+    const expected = naiveSearch(kept, probe, 4);
+    expect(found.map((m) => [m.personId, m.faceId])).toEqual(expected.map((m) => [m.personId, m.faceId]));
+    found.forEach((m, i) => expect(m.score).toBeCloseTo(expected[i]!.score, 6));
+  });
+
+  it('tells its listener every change in order, with the normalised template of each face added', () => {
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: 2 });
+    const events: string[] = [];
+    matcher.observe({
+      added: (faceId, template) => events.push(`+${faceId} ${Array.from(template, (x) => x.toFixed(1)).join(',')}`),
+      removed: (faceId) => events.push(`-${faceId}`),
+      replaced: () => events.push('replaced'),
+    });
+    matcher.add({ faceId: 'a', personId: 'p', embedding: Float32Array.of(3, 4) });
+    matcher.add({ faceId: 'b', personId: 'p', embedding: Float32Array.of(0, 2) });
+    matcher.add({ faceId: 'c', personId: 'q', embedding: Float32Array.of(1, 0) });
+    matcher.removeFace('c');
+    matcher.removePerson('p');
+    matcher.replaceAll([]);
+    matcher.observe(null);
+    matcher.add({ faceId: 'd', personId: 'p', embedding: Float32Array.of(1, 0) });
+    expect(events).toEqual(['+a 0.6,0.8', '+b 0.0,1.0', '+c 1.0,0.0', '-c', '-b', '-a', 'replaced']);
+  });
+
   it('returns nothing for an empty gallery', () => {
     expect(new GalleryMatcher({ modelId: 'm', dimension: 4 }).search(new Float32Array([1, 2, 3, 4]), 3)).toEqual([]);
   });
