@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
     sp.add_argument("--out", default="models/g2d/g2d.onnx")
     sp.add_argument("--metrics", default=None, help="metrics.json to embed in the sidecar")
+    sp = sub.add_parser("export-pairs",
+                        help="write the dev pairs (aligned crops + CSV) for `maskgate eval --aligned`, with the trainer's metrics")
+    with_config(sp)
+    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--onnx", default=None, help="score the pairs with this exported model (sidecar JSON beside it)")
+    sp.add_argument("--sets", default="dev,mfr2", help="comma-separated: dev (synthetic-mask protocols), mfr2 (real masks)")
+    sp.add_argument("--limit", type=int, default=None, help="at most N pairs per set, half genuine (seeded); all by default")
     sp = sub.add_parser("masks-sheet", help="contact sheet of synthetic masks")
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
@@ -139,6 +146,26 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
 
         info = export_student(cfg, args.stage, args.out, args.metrics)
         print(json.dumps(info, indent=1))
+        return 0
+    if args.command == "export-pairs":
+        from pathlib import Path
+
+        from .pair_export import export_pairs
+        from .teacher_report import real_masked_cache
+        from .train import dev_pair_list, onnx_student, repo_path
+
+        sets = set(args.sets.split(","))
+        if not sets <= {"dev", "mfr2"}:
+            print(f"error [BAD_SETS]: --sets takes dev and/or mfr2, got {args.sets!r}", file=sys.stderr)
+            return 2
+        dev = None
+        if "dev" in sets:
+            cache, pairs = dev_pair_list(cfg)
+            dev = (cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
+        real = real_masked_cache(cfg, repo_path) if "mfr2" in sets else None
+        model_id, embed = onnx_student(cfg, args.onnx) if args.onnx else (None, None)
+        report = export_pairs(repo_path(args.out), dev, real, embed, model_id, args.limit)
+        print(json.dumps({k: v for k, v in report.items() if k != "metrics"}))
         return 0
     if args.command == "masks-sheet":
         import cv2

@@ -24,6 +24,7 @@ from . import runner
 from .data import FaceCache, Split, identity_weights, split_identities
 from .evaluate import (
     DevImages,
+    Embedder,
     PairList,
     build_dev_images,
     evaluate_embedder,
@@ -309,10 +310,22 @@ def _resume_state(cfg: dict, stage: str, resume: bool) -> dict | None:
     return load_checkpoint(cfg, stage, own=True)
 
 
+def _dev_pairs(cfg: dict, cache: FaceCache, split: Split) -> PairList:
+    return make_pairs(cache.labels, split.dev, cfg["data"]["pair_seed"],
+                      cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
+
+
 def _dev(cfg: dict, cache: FaceCache, split: Split) -> tuple[PairList, DevImages]:
-    pairs = make_pairs(cache.labels, split.dev, cfg["data"]["pair_seed"],
-                       cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
+    pairs = _dev_pairs(cfg, cache, split)
     return pairs, build_dev_images(cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
+
+
+def onnx_student(cfg: dict, onnx_path: str | Path) -> tuple[str, Embedder]:
+    """An exported model as the daemon loads it: preprocessing from its sidecar JSON."""
+    side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
+    model = OnnxEmbedder(onnx_path, Preprocess(side["channelOrder"] == "BGR", side["mean"][0], side["std"][0]),
+                         num_threads=cfg["run"]["threads"])
+    return side["modelId"], model.embed
 
 
 def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None,
@@ -323,10 +336,8 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / f"eval_{stage}"
     pairs, dev = _dev(cfg, data.cache, data.split)
     if onnx_path is not None:
-        side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
-        onnx_model = OnnxEmbedder(onnx_path, Preprocess(side["channelOrder"] == "BGR", side["mean"][0], side["std"][0]),
-                                  num_threads=cfg["run"]["threads"])
-        name, embed = f"student ({side['modelId']}.onnx)", onnx_model.embed
+        model_id, embed = onnx_student(cfg, onnx_path)
+        name = f"student ({model_id}.onnx)"
     else:
         name, embed = f"student ({stage})", torch_embedder(build_student(cfg, stage), cfg["run"]["eval_batch"])
     t0 = time.time()
@@ -355,12 +366,17 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     return summary
 
 
-def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+def dev_pair_list(cfg: dict) -> tuple[FaceCache, PairList]:
     """The primary set's crops and development pairs, without loading training targets."""
     setup(cfg)
     cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
     split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
-    return cache, *_dev(cfg, cache, split)
+    return cache, _dev_pairs(cfg, cache, split)
+
+
+def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+    cache, pairs = dev_pair_list(cfg)
+    return cache, pairs, build_dev_images(cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
 
 
 def _write_table(table: str, path: Path) -> None:
