@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
     sp.add_argument("--out", default="models/g2d/g2d.onnx")
     sp.add_argument("--metrics", default=None, help="metrics.json to embed in the sidecar")
+    sp = sub.add_parser("wise-ft", help="interpolate teacher and fine-tuned reformer weights; pick alpha on the dev pairs")
+    with_config(sp)
+    sp.add_argument("--alphas", default="0.25,0.5,0.75,1", help="comma-separated alphas (0 = teacher, always measured)")
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/wise_ft)")
     sp = sub.add_parser("export-pairs",
                         help="write the dev pairs (aligned crops + CSV) for `maskgate eval --aligned`, with the trainer's metrics")
     with_config(sp)
@@ -146,6 +150,14 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
 
         info = export_student(cfg, args.stage, args.out, args.metrics)
         print(json.dumps(info, indent=1))
+        return 0
+    if args.command == "wise-ft":
+        from pathlib import Path
+
+        from .train import wise_ft_run
+
+        res = wise_ft_run(cfg, [float(a) for a in args.alphas.split(",")], Path(args.out) if args.out else None)
+        print(json.dumps({"chosen": res["chosen"]}))
         return 0
     if args.command == "export-pairs":
         from pathlib import Path

@@ -237,9 +237,11 @@ def load_checkpoint(cfg: dict, stage: str, own: bool = False) -> dict:
 
 
 def save_checkpoint(cfg: dict, stage: str, state: dict) -> None:
-    if not dist_util.is_main():
-        return
-    p = checkpoint_path(cfg, stage)
+    if dist_util.is_main():
+        save_checkpoint_to(checkpoint_path(cfg, stage), state)
+
+
+def save_checkpoint_to(p: Path, state: dict) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -654,3 +656,30 @@ def train_stage(cfg: dict, stage: str, resume: bool = False, evaluate: bool = Tr
         (out / "config.json").write_text(json.dumps(cfg, indent=1))
     dist_util.barrier()
     return result
+
+
+def wise_ft_run(cfg: dict, alphas: list[float], out_dir: Path | None = None) -> dict:
+    """WiSE-FT sweep between the teacher-initialised reformer and its fine-tuned checkpoint (`wise_ft.py`):
+    every alpha on the dev pairs and MFR2, alpha chosen on the dev pairs, the chosen blend saved as
+    `<out>/reformer.pt` (export it with `--set reformer.checkpoint=<out>/reformer.pt`)."""
+    from . import wise_ft
+
+    setup(cfg)
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "wise_ft"
+    student = build_student(cfg, "reformer")
+    tuned = {k: v.clone() for k, v in student.reformer.state_dict().items()}
+    start = build_reformer(cfg).state_dict()  # the teacher's own network (fusion conv zero): alpha = 0
+
+    def embedder_for(alpha: float):
+        student.reformer.load_state_dict(wise_ft.interpolate(start, tuned, alpha))
+        return torch_embedder(student.eval(), cfg["run"]["eval_batch"])
+
+    cache, pairs, dev = _dev_only(cfg)
+    real = real_masked_cache(cfg, repo_path)
+    real_args = (real[0], read_pairs(real[1], real[0])) if real is not None else None
+    results = wise_ft.sweep(embedder_for, alphas, dev, pairs, real_args, out_dir)
+    chosen = wise_ft.choose_alpha(results)
+    save_checkpoint_to(out_dir / "reformer.pt", {"stage": "reformer", "epoch": 0, "config": cfg, "alpha": chosen,
+                                                  "reformer": wise_ft.interpolate(start, tuned, chosen), "history": []})
+    _write_table(wise_ft.table(results, chosen), out_dir / "wise_ft.md")
+    return {"chosen": chosen, "results": results}
