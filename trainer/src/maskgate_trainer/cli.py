@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sp)
     sp.add_argument("--alphas", default="0.25,0.5,0.75,1", help="comma-separated alphas (0 = teacher, always measured)")
     sp.add_argument("--out", default=None, help="output directory (default <out_dir>/wise_ft)")
+    sp = sub.add_parser("speed", help="ms per face of ONNX models: onnxruntime, CPU, 1 thread, batch 1, timed interleaved")
+    sp.add_argument("models", nargs="+", help="ONNX files")
+    sp.add_argument("--rounds", type=int, default=30)
     sp = sub.add_parser("export-pairs",
                         help="write the dev pairs (aligned crops + CSV) for `maskgate eval --aligned`, with the trainer's metrics")
     with_config(sp)
@@ -80,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "speed":  # needs no config
+        from pathlib import Path
+
+        from .speed import ms_per_face
+
+        print(json.dumps(ms_per_face([Path(m) for m in args.models], args.rounds), indent=1))
+        return 0
     try:
         cfg = load_config(args.config, args.set)
     except ConfigError as e:
