@@ -64,7 +64,7 @@ describe.skipIf(!ready)('maskgate eval --aligned reproduces the trainer on MFR2'
     for (const key of THRESHOLDS) {
       const want = trainer[key];
       if (want === null) expect(report.metrics[key], key).toBeNull();
-      else expect(Math.abs(report.metrics[key]! - want), key).toBeLessThanOrEqual(1e-5);
+      else expect(Math.abs(report.metrics[key] - want), key).toBeLessThanOrEqual(1e-5);
     }
   }, 120_000);
 

@@ -681,5 +681,7 @@ def wise_ft_run(cfg: dict, alphas: list[float], out_dir: Path | None = None) -> 
     chosen = wise_ft.choose_alpha(results)
     save_checkpoint_to(out_dir / "reformer.pt", {"stage": "reformer", "epoch": 0, "config": cfg, "alpha": chosen,
                                                   "reformer": wise_ft.interpolate(start, tuned, chosen), "history": []})
+    # In the shape `export --metrics` reads for the model card: the chosen blend as the student.
+    save_json({f"student (WiSE-FT alpha {chosen:.2f})": results[chosen], "teacher (alpha 0)": results[0.0]}, out_dir / "metrics.json")
     _write_table(wise_ft.table(results, chosen), out_dir / "wise_ft.md")
     return {"chosen": chosen, "results": results}
