@@ -62,7 +62,7 @@ describe.skipIf(!ready)('maskgate eval --aligned reproduces the trainer on MFR2'
     // error rate is the same count of pairs and thresholds agree to 1e-5.
     for (const key of METRICS) expect(report.metrics[key], key).toBeCloseTo(trainer[key]!, 9);
     for (const key of THRESHOLDS) {
-      const want = trainer[key];
+      const want = trainer[key]!;
       if (want === null) expect(report.metrics[key], key).toBeNull();
       else expect(Math.abs(report.metrics[key] - want), key).toBeLessThanOrEqual(1e-5);
     }
