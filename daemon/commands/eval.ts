@@ -25,6 +25,8 @@ import { clopperPearsonUpper } from '../../field-tools/calibration.js';
 import { parsePairsCsv, resolvePairs, type VerificationPair } from '../../field-tools/pairs.js';
 import { errorRejectSvg, rocSvg, scoreHistogramSvg, svgToPng } from '../../field-tools/plots.js';
 import type { PhotoOutcome } from '../../field-tools/photo-embedder.js';
+import { embedAlignedCrops, type CropOutcome } from '../../field-tools/aligned-crops.js';
+import { ALIGNED_FACE_SIZE } from '../../pipeline/align.js';
 import { dot } from '../../pipeline/vector.js';
 import { CommandError, UsageError, type Command } from './command.js';
 import { CONFIG_OPTION, loadConfigAndLogger, parseOptions } from './shared.js';
@@ -91,6 +93,8 @@ export interface EvalReport {
   readonly failedImages: readonly FailedImage[];
   /** Quality profile the faces went through (photo unless --quality says otherwise). */
   readonly quality?: ToolQuality;
+  /** The images were pre-aligned crops (--aligned): no detection, synthetic mask or quality gate. */
+  readonly alignedCrops?: true;
   /** Failures to acquire (and warnings) by reason, overall and per condition (image folder). */
   readonly acquisition?: AcquisitionReport;
   /** Per quality measure: FNMR at `curveThreshold` as the worst faces are set aside, and per bin. */
@@ -127,6 +131,7 @@ export interface ReportContext {
   readonly threshold?: number;
   readonly now?: Date;
   readonly quality?: ToolQuality;
+  readonly alignedCrops?: true;
   readonly acquisition?: AcquisitionReport;
   readonly qualityCurves?: readonly QualityCurve[];
 }
@@ -199,6 +204,7 @@ export function buildReport(scores: readonly number[], labels: readonly (0 | 1)[
     atConfiguredThreshold: ctx.threshold === undefined ? null : operatingPointAt(scores, labels, ctx.threshold),
     failedImages: ctx.failedImages ?? [],
     ...(ctx.quality ? { quality: ctx.quality } : {}),
+    ...(ctx.alignedCrops ? { alignedCrops: true as const } : {}),
     ...(ctx.acquisition ? { acquisition: ctx.acquisition } : {}),
     ...(ctx.qualityCurves && ctx.threshold !== undefined ? { qualityCurves: ctx.qualityCurves, curveThreshold: ctx.threshold } : {}),
   };
@@ -228,7 +234,7 @@ export function formatReport(r: EvalReport): string {
   const lines = [
     `model     ${r.modelId}`,
     `pairs     ${r.pairs.total} (${r.pairs.genuine} genuine, ${r.pairs.impostor} impostor)${r.pairsFile ? `  from ${r.pairsFile}` : ''}`,
-    `protocol  ${r.protocol}`,
+    `protocol  ${r.protocol}${r.alignedCrops ? ' on pre-aligned crops (no detection, mask or quality gate)' : ''}`,
     `FTA       ${fta.pairs} pairs (${fta.genuinePairs} genuine, ${fta.impostorPairs} impostor) counted as non-matches` +
       (byError ? `; images: ${byError}` : ''),
     `note      ${r.pairs.impostor} impostor pairs resolve FMR down to ${r.smallestMeasurableFmr.toPrecision(2)}; ` +
@@ -328,7 +334,7 @@ export const evalCommand: Command = {
   name: 'eval',
   summary: 'Verification metrics (ACC, EER, FDR, FMR100/1000, AUC, FTA) of the model on a pairs CSV, with ROC and histogram plots',
   usage:
-    'maskgate eval --pairs <csv> [--root <dir>] [--out <report.json>] [--plots <dir>] [--model <onnx>] [--mask probe|both|none] [--quality photo|door|none] [--batch N] [--config <file>]',
+    'maskgate eval --pairs <csv> [--root <dir>] [--out <report.json>] [--plots <dir>] [--model <onnx>] [--mask probe|both|none] [--quality photo|door|none] [--aligned] [--batch N] [--config <file>]',
   async run(args, io) {
     const { values } = parseOptions(args, {
       ...CONFIG_OPTION,
@@ -340,6 +346,7 @@ export const evalCommand: Command = {
       mask: { type: 'string' },
       batch: { type: 'string' },
       quality: { type: 'string' },
+      aligned: { type: 'boolean' },
     });
     if (!values.pairs) throw new UsageError('give --pairs <csv>');
     const quality = toolQualityOption(values.quality);
@@ -355,26 +362,35 @@ export const evalCommand: Command = {
     const root = resolve(values.root ?? dirname(pairsFile));
     const pairs = resolvePairs(parsePairsCsv(text), root);
 
+    const aligned = values.aligned === true;
+    if (aligned && (values.mask !== undefined || values.quality !== undefined)) {
+      throw new UsageError('--aligned takes the crops as they are (masks already drawn, no detection): --mask and --quality do not apply');
+    }
+
     const loaded = loadConfigAndLogger(values.config, 'warn');
     const { core, photos } = await openPhotoEmbedder(withEmbedderModel(loaded.config, values.model), loaded.logger, quality);
     try {
       const colours = maskColours(mask);
       const keyOf = (path: string, colour: string | null): string => `${colour ?? ''}\0${path}`;
-      const jobs = new Map<string, { source: string; maskColour: string | null }>();
+      const jobs = new Map<string, PhotoJobOf>();
       for (const p of pairs) {
         jobs.set(keyOf(p.img1, colours.img1), { source: p.img1, maskColour: colours.img1 });
         jobs.set(keyOf(p.img2, colours.img2), { source: p.img2, maskColour: colours.img2 });
       }
       const jobList = [...jobs.values()];
-      io.stderr.write(`eval: ${pairs.length} pairs, ${jobList.length} distinct images to embed (${protocolName(mask)})\n`);
+      const what = aligned ? 'aligned crops' : 'images';
+      io.stderr.write(`eval: ${pairs.length} pairs, ${jobList.length} distinct ${what} to embed (${protocolName(mask)})\n`);
       let lastReport = 0;
-      const outcomes = await photos.embedAll(jobList, batch, (done, total) => {
+      const progress = (done: number, total: number): void => {
         if (done - lastReport >= 100 || done === total) {
           lastReport = done;
           io.stderr.write(`eval: embedded ${done}/${total}\n`);
         }
-      });
-      const byKey = new Map<string, PhotoOutcome>(jobList.map((j, k) => [keyOf(j.source, j.maskColour), outcomes[k]!]));
+      };
+      const outcomes: readonly (PhotoOutcome | CropOutcome)[] = aligned
+        ? await embedAlignedCrops(core.embedder, jobList.map((j) => j.source), ALIGNED_FACE_SIZE, batch, progress)
+        : await photos.embedAll(jobList, batch, progress);
+      const byKey = new Map(jobList.map((j, k) => [keyOf(j.source, j.maskColour), outcomes[k]!]));
       const imagesByError: Record<string, number> = {};
       const failedImages: FailedImage[] = [];
       jobList.forEach((job, k) => {
@@ -385,31 +401,12 @@ export const evalCommand: Command = {
           failedImages.push({ path: job.source, masked: job.maskColour !== null, error: o.error, message: o.message });
         }
       });
+      const outcomeOf = (pair: VerificationPair, side: 'img1' | 'img2') => byKey.get(keyOf(pair[side], colours[side]))!;
       const scores = scorePairs(pairs, (pair, side) => {
-        const o = byKey.get(keyOf(pair[side], colours[side]))!;
+        const o = outcomeOf(pair, side);
         return o.ok ? o.embedding : null;
       });
       const labels = pairs.map((p) => p.label);
-      const acquired: AcquiredImage[] = jobList.map((job, k) => {
-        const o = outcomes[k]!;
-        const folder = relative(root, dirname(job.source)) || '.';
-        return {
-          condition: job.maskColour ? `${folder} (synthetic mask)` : folder,
-          ok: o.ok,
-          reasons: o.ok ? [] : (o.reasons ?? [o.error]),
-          warnings: o.ok ? o.warnings : [],
-        };
-      });
-      const measuresOf = (pair: VerificationPair, side: 'img1' | 'img2') => {
-        const o = byKey.get(keyOf(pair[side], colours[side]))!;
-        return o.ok ? o.measures : null;
-      };
-      const genuine: GenuineComparison[] = [];
-      pairs.forEach((p, k) => {
-        const img1 = measuresOf(p, 'img1');
-        const img2 = measuresOf(p, 'img2');
-        if (p.label === 1 && img1 && img2) genuine.push({ score: scores[k]!, img1, img2 });
-      });
       const threshold = loaded.config.matching.threshold;
       let report = buildReport(scores, labels, {
         modelId: photos.modelId,
@@ -418,9 +415,10 @@ export const evalCommand: Command = {
         imagesByError,
         failedImages,
         threshold,
-        quality,
-        acquisition: acquisitionReport(acquired),
-        qualityCurves: qualityCurves(genuine, threshold),
+        // Aligned crops went through no detection or quality gate: there is no acquisition to report.
+        ...(aligned
+          ? { alignedCrops: true }
+          : acquisitionFigures(root, jobList, outcomes as readonly PhotoOutcome[], pairs, scores, (p, s) => outcomeOf(p, s) as PhotoOutcome, quality, threshold)),
       });
       if (values.plots) report = { ...report, plots: await writePlots(resolve(values.plots), scores, labels, report) };
       io.stdout.write(formatReport(report));
@@ -437,3 +435,42 @@ export const evalCommand: Command = {
     }
   },
 };
+
+interface PhotoJobOf {
+  readonly source: string;
+  readonly maskColour: string | null;
+}
+
+/** Failure to acquire by condition (image folder) and the quality error-versus-reject curves of photos. */
+function acquisitionFigures(
+  root: string,
+  jobs: readonly PhotoJobOf[],
+  outcomes: readonly PhotoOutcome[],
+  pairs: readonly VerificationPair[],
+  scores: readonly number[],
+  outcomeOf: (pair: VerificationPair, side: 'img1' | 'img2') => PhotoOutcome,
+  quality: ToolQuality,
+  threshold: number,
+): Pick<ReportContext, 'quality' | 'acquisition' | 'qualityCurves'> {
+  const acquired: AcquiredImage[] = jobs.map((job, k) => {
+    const o = outcomes[k]!;
+    const folder = relative(root, dirname(job.source)) || '.';
+    return {
+      condition: job.maskColour ? `${folder} (synthetic mask)` : folder,
+      ok: o.ok,
+      reasons: o.ok ? [] : (o.reasons ?? [o.error]),
+      warnings: o.ok ? o.warnings : [],
+    };
+  });
+  const measuresOf = (pair: VerificationPair, side: 'img1' | 'img2') => {
+    const o = outcomeOf(pair, side);
+    return o.ok ? o.measures : null;
+  };
+  const genuine: GenuineComparison[] = [];
+  pairs.forEach((p, k) => {
+    const img1 = measuresOf(p, 'img1');
+    const img2 = measuresOf(p, 'img2');
+    if (p.label === 1 && img1 && img2) genuine.push({ score: scores[k]!, img1, img2 });
+  });
+  return { quality, acquisition: acquisitionReport(acquired), qualityCurves: qualityCurves(genuine, threshold) };
+}

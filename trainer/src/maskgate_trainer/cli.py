@@ -49,6 +49,20 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--stage", default="classifier", choices=["reformer", "classifier"])
     sp.add_argument("--out", default="models/g2d/g2d.onnx")
     sp.add_argument("--metrics", default=None, help="metrics.json to embed in the sidecar")
+    sp = sub.add_parser("wise-ft", help="interpolate teacher and fine-tuned reformer weights; pick alpha on the dev pairs")
+    with_config(sp)
+    sp.add_argument("--alphas", default="0.25,0.5,0.75,1", help="comma-separated alphas (0 = teacher, always measured)")
+    sp.add_argument("--out", default=None, help="output directory (default <out_dir>/wise_ft)")
+    sp = sub.add_parser("speed", help="ms per face of ONNX models: onnxruntime, CPU, 1 thread, batch 1, timed interleaved")
+    sp.add_argument("models", nargs="+", help="ONNX files")
+    sp.add_argument("--rounds", type=int, default=30)
+    sp = sub.add_parser("export-pairs",
+                        help="write the dev pairs (aligned crops + CSV) for `maskgate eval --aligned`, with the trainer's metrics")
+    with_config(sp)
+    sp.add_argument("--out", required=True, help="output folder")
+    sp.add_argument("--onnx", default=None, help="score the pairs with this exported model (sidecar JSON beside it)")
+    sp.add_argument("--sets", default="dev,mfr2", help="comma-separated: dev (synthetic-mask protocols), mfr2 (real masks)")
+    sp.add_argument("--limit", type=int, default=None, help="at most N pairs per set, half genuine (seeded); all by default")
     sp = sub.add_parser("masks-sheet", help="contact sheet of synthetic masks")
     with_config(sp)
     sp.add_argument("--out", default="docs/masks-contact-sheet.png")
@@ -68,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "speed":  # needs no config
+        from pathlib import Path
+
+        from .speed import ms_per_face
+
+        print(json.dumps(ms_per_face([Path(m) for m in args.models], args.rounds), indent=1))
+        return 0
     try:
         cfg = load_config(args.config, args.set)
     except ConfigError as e:
@@ -138,6 +159,34 @@ def _run(args: argparse.Namespace, cfg: dict) -> int:
 
         info = export_student(cfg, args.stage, args.out, args.metrics)
         print(json.dumps(info, indent=1))
+        return 0
+    if args.command == "wise-ft":
+        from pathlib import Path
+
+        from .train import wise_ft_run
+
+        res = wise_ft_run(cfg, [float(a) for a in args.alphas.split(",")], Path(args.out) if args.out else None)
+        print(json.dumps({"chosen": res["chosen"]}))
+        return 0
+    if args.command == "export-pairs":
+        from pathlib import Path
+
+        from .pair_export import export_pairs
+        from .teacher_report import real_masked_cache
+        from .train import dev_pair_list, onnx_student, repo_path
+
+        sets = set(args.sets.split(","))
+        if not sets <= {"dev", "mfr2"}:
+            print(f"error [BAD_SETS]: --sets takes dev and/or mfr2, got {args.sets!r}", file=sys.stderr)
+            return 2
+        dev = None
+        if "dev" in sets:
+            cache, pairs = dev_pair_list(cfg)
+            dev = (cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
+        real = real_masked_cache(cfg, repo_path) if "mfr2" in sets else None
+        model_id, embed = onnx_student(cfg, args.onnx) if args.onnx else (None, None)
+        report = export_pairs(repo_path(args.out), dev, real, embed, model_id, args.limit)
+        print(json.dumps({k: v for k, v in report.items() if k != "metrics"}))
         return 0
     if args.command == "masks-sheet":
         import cv2

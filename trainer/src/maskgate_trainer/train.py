@@ -24,6 +24,7 @@ from . import runner
 from .data import FaceCache, Split, identity_weights, split_identities
 from .evaluate import (
     DevImages,
+    Embedder,
     PairList,
     build_dev_images,
     evaluate_embedder,
@@ -236,9 +237,11 @@ def load_checkpoint(cfg: dict, stage: str, own: bool = False) -> dict:
 
 
 def save_checkpoint(cfg: dict, stage: str, state: dict) -> None:
-    if not dist_util.is_main():
-        return
-    p = checkpoint_path(cfg, stage)
+    if dist_util.is_main():
+        save_checkpoint_to(checkpoint_path(cfg, stage), state)
+
+
+def save_checkpoint_to(p: Path, state: dict) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -309,10 +312,22 @@ def _resume_state(cfg: dict, stage: str, resume: bool) -> dict | None:
     return load_checkpoint(cfg, stage, own=True)
 
 
+def _dev_pairs(cfg: dict, cache: FaceCache, split: Split) -> PairList:
+    return make_pairs(cache.labels, split.dev, cfg["data"]["pair_seed"],
+                      cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
+
+
 def _dev(cfg: dict, cache: FaceCache, split: Split) -> tuple[PairList, DevImages]:
-    pairs = make_pairs(cache.labels, split.dev, cfg["data"]["pair_seed"],
-                       cfg["data"]["max_genuine_per_identity"], cfg["data"]["impostor_pairs"])
+    pairs = _dev_pairs(cfg, cache, split)
     return pairs, build_dev_images(cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
+
+
+def onnx_student(cfg: dict, onnx_path: str | Path) -> tuple[str, Embedder]:
+    """An exported model as the daemon loads it: preprocessing from its sidecar JSON."""
+    side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
+    model = OnnxEmbedder(onnx_path, Preprocess(side["channelOrder"] == "BGR", side["mean"][0], side["std"][0]),
+                         num_threads=cfg["run"]["threads"])
+    return side["modelId"], model.embed
 
 
 def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_dir: Path | None = None,
@@ -323,10 +338,8 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / f"eval_{stage}"
     pairs, dev = _dev(cfg, data.cache, data.split)
     if onnx_path is not None:
-        side = json.loads(Path(onnx_path).with_suffix(".json").read_text())
-        onnx_model = OnnxEmbedder(onnx_path, Preprocess(side["channelOrder"] == "BGR", side["mean"][0], side["std"][0]),
-                                  num_threads=cfg["run"]["threads"])
-        name, embed = f"student ({side['modelId']}.onnx)", onnx_model.embed
+        model_id, embed = onnx_student(cfg, onnx_path)
+        name = f"student ({model_id}.onnx)"
     else:
         name, embed = f"student ({stage})", torch_embedder(build_student(cfg, stage), cfg["run"]["eval_batch"])
     t0 = time.time()
@@ -355,12 +368,17 @@ def evaluate_run(cfg: dict, stage: str, data: TrainingData | None = None, out_di
     return summary
 
 
-def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+def dev_pair_list(cfg: dict) -> tuple[FaceCache, PairList]:
     """The primary set's crops and development pairs, without loading training targets."""
     setup(cfg)
     cache = FaceCache.load(repo_path(cfg["data"]["cache_dir"]))
     split = split_identities(cache.labels, cfg["data"]["dev_identities"], cfg["data"]["split_seed"])
-    return cache, *_dev(cfg, cache, split)
+    return cache, _dev_pairs(cfg, cache, split)
+
+
+def _dev_only(cfg: dict) -> tuple[FaceCache, PairList, DevImages]:
+    cache, pairs = dev_pair_list(cfg)
+    return cache, pairs, build_dev_images(cache.crops, cache.keypoints, pairs, cfg["data"]["mask_seed"])
 
 
 def _write_table(table: str, path: Path) -> None:
@@ -638,3 +656,32 @@ def train_stage(cfg: dict, stage: str, resume: bool = False, evaluate: bool = Tr
         (out / "config.json").write_text(json.dumps(cfg, indent=1))
     dist_util.barrier()
     return result
+
+
+def wise_ft_run(cfg: dict, alphas: list[float], out_dir: Path | None = None) -> dict:
+    """WiSE-FT sweep between the teacher-initialised reformer and its fine-tuned checkpoint (`wise_ft.py`):
+    every alpha on the dev pairs and MFR2, alpha chosen on the dev pairs, the chosen blend saved as
+    `<out>/reformer.pt` (export it with `--set reformer.checkpoint=<out>/reformer.pt`)."""
+    from . import wise_ft
+
+    setup(cfg)
+    out_dir = out_dir or repo_path(cfg["run"]["out_dir"]) / "wise_ft"
+    student = build_student(cfg, "reformer")
+    tuned = {k: v.clone() for k, v in student.reformer.state_dict().items()}
+    start = build_reformer(cfg).state_dict()  # the teacher's own network (fusion conv zero): alpha = 0
+
+    def embedder_for(alpha: float):
+        student.reformer.load_state_dict(wise_ft.interpolate(start, tuned, alpha))
+        return torch_embedder(student.eval(), cfg["run"]["eval_batch"])
+
+    cache, pairs, dev = _dev_only(cfg)
+    real = real_masked_cache(cfg, repo_path)
+    real_args = (real[0], read_pairs(real[1], real[0])) if real is not None else None
+    results = wise_ft.sweep(embedder_for, alphas, dev, pairs, real_args, out_dir)
+    chosen = wise_ft.choose_alpha(results)
+    save_checkpoint_to(out_dir / "reformer.pt", {"stage": "reformer", "epoch": 0, "config": cfg, "alpha": chosen,
+                                                  "reformer": wise_ft.interpolate(start, tuned, chosen), "history": []})
+    # In the shape `export --metrics` reads for the model card: the chosen blend as the student.
+    save_json({f"student (WiSE-FT alpha {chosen:.2f})": results[chosen], "teacher (alpha 0)": results[0.0]}, out_dir / "metrics.json")
+    _write_table(wise_ft.table(results, chosen), out_dir / "wise_ft.md")
+    return {"chosen": chosen, "results": results}
