@@ -42,3 +42,19 @@ export function thresholdFor(threshold: number, byCondition: ConditionThresholds
   if (own === undefined) return { threshold, condition: 'single' };
   return { threshold: own, condition: masked ? 'masked' : 'unmasked' };
 }
+
+/** Where a threshold can be set: the site's matching section, a door, a camera. */
+export interface ThresholdSetting {
+  readonly threshold?: number;
+  readonly thresholds?: ConditionThresholds;
+}
+
+/**
+ * The highest threshold any setting may apply, over every mask condition. The approximate index
+ * confirms its answers below this with the exact scan, so a near-miss of the index never turns
+ * into a denial at the strictest door or condition.
+ */
+export function strictestThreshold(settings: readonly ThresholdSetting[]): number {
+  const values = settings.flatMap((s) => [s.threshold, s.thresholds?.masked, s.thresholds?.unmasked]);
+  return Math.max(...values.filter((t): t is number => t !== undefined));
+}

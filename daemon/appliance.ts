@@ -24,6 +24,7 @@ import { changesNeedingRestart } from '../firmware-config/restart-fields.js';
 import { detectFfmpegVersion } from '../pipeline/capture/index.js';
 import { CameraWorker, doorMatching, doorPad } from './camera-worker.js';
 import { CameraStatusPublisher } from './mqtt/camera-status-publisher.js';
+import { strictestThreshold } from '../access/condition-threshold.js';
 import { DecisionSink } from '../access/decision-sink.js';
 import { LiveDecisionFeed } from './live-decision-feed.js';
 import { Gallery } from '../access/gallery.js';
@@ -67,8 +68,8 @@ export class Core {
   readonly access: SitePolicy;
   /** PAD score and mask flag per usable face, for the camera loops. */
   readonly screen: FaceScreen;
-  /** The matching threshold in force; the gallery's duplicate check follows hot reloads. */
-  private threshold: number;
+  /** The matching settings in force; the gallery's duplicate check follows hot reloads. */
+  private matching: Config['matching'];
   private doors: Config['doors'];
 
   private constructor(
@@ -84,9 +85,9 @@ export class Core {
     private readonly index: AnnSearch | null = null,
   ) {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
-    this.threshold = config.matching.threshold;
+    this.matching = config.matching;
     this.doors = config.doors;
-    this.gallery = new Gallery(db, analyzer, () => this.threshold, logger);
+    this.gallery = new Gallery(db, analyzer, () => this.matching.threshold, logger);
     this.access = new SitePolicy(db);
     // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
     this.gallery.useScanner(scanner);
@@ -121,19 +122,15 @@ export class Core {
     return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger, annSearch);
   }
 
-  setThreshold(threshold: number): void {
-    this.threshold = threshold;
-  }
-
-  /** Per-door overrides follow a config reload (camera overrides need a restart anyway). */
-  setDoorThresholds(doors: Config['doors']): void {
+  /** Site and per-door thresholds follow a config reload (camera overrides need a restart anyway). */
+  setThresholds(matching: Config['matching'], doors: Config['doors']): void {
+    this.matching = matching;
     this.doors = doors;
   }
 
-  /** The strictest threshold any door or camera may apply: the index's answers below it are confirmed. */
+  /** The strictest threshold in force anywhere: the index's answers below it are confirmed. */
   private highestThreshold(): number {
-    const overrides = [...this.doors, ...this.config.cameras].map((d) => d.threshold ?? Number.NEGATIVE_INFINITY);
-    return Math.max(this.threshold, ...overrides);
+    return strictestThreshold([this.matching, ...this.doors, ...this.config.cameras]);
   }
 
   async close(): Promise<void> {
@@ -379,8 +376,7 @@ export class Appliance {
     const restartNeeded = changesNeedingRestart(this.config, next);
     this.config = { ...this.config, matching: next.matching, pad: next.pad, doors: next.doors, logLevel: next.logLevel };
     this.logger.level = next.logLevel;
-    this.core.setThreshold(next.matching.threshold);
-    this.core.setDoorThresholds(next.doors);
+    this.core.setThresholds(next.matching, next.doors);
     for (const worker of this.workers) {
       const door = this.door(worker.camera.doorId);
       worker.updateMatching(doorMatching(next.matching, door), doorPad(next.pad, door));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thresholdFor } from '../../access/condition-threshold.js';
+import { strictestThreshold, thresholdFor } from '../../access/condition-threshold.js';
 
 describe('thresholdFor: the threshold of the mask condition', () => {
   const both = { masked: 0.3, unmasked: 0.42 };
@@ -27,5 +27,14 @@ describe('thresholdFor: the threshold of the mask condition', () => {
       expect(thresholdFor(0.35, undefined, masked)).toEqual({ threshold: 0.35, condition: 'single' });
       expect(thresholdFor(0.35, {}, masked)).toEqual({ threshold: 0.35, condition: 'single' });
     }
+  });
+});
+
+describe('strictestThreshold: the bar below which the approximate index is confirmed', () => {
+  it('is the highest of the site, door and camera thresholds over every mask condition', () => {
+    expect(strictestThreshold([{ threshold: 0.35 }])).toBe(0.35);
+    expect(strictestThreshold([{ threshold: 0.35, thresholds: { masked: 0.3, unmasked: 0.41 } }])).toBe(0.41);
+    expect(strictestThreshold([{ threshold: 0.35 }, { thresholds: { masked: 0.44 } }, { threshold: 0.4 }])).toBe(0.44);
+    expect(strictestThreshold([{ threshold: 0.35 }, {}, { threshold: 0.5 }])).toBe(0.5);
   });
 });

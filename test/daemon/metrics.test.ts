@@ -194,7 +194,7 @@ describe.skipIf(!existsSync(SAMPLE))('/metrics after a short run of the applianc
     const decisions = logLines.filter((l) => l['msg'] === 'decision');
     expect(decisions.length).toBeGreaterThanOrEqual(1);
     expect(Object.keys(decisions[0]!).sort()).toEqual(
-      ['camera', 'door', 'eventId', 'hostname', 'level', 'masked', 'msg', 'outcome', 'pad', 'personId', 'pid', 'reason', 'score', 'threshold', 'time'].sort(),
+      ['camera', 'door', 'eventId', 'hostname', 'level', 'masked', 'msg', 'outcome', 'pad', 'personId', 'pid', 'reason', 'score', 'threshold', 'thresholdCondition', 'time'].sort(),
     );
     expect(JSON.stringify(logLines)).not.toMatch(/embedding|personName|"data"/);
   });
