@@ -124,7 +124,10 @@ export function buildEnrolmentApi(deps: EnrolmentApiDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A 5xx the API chose (not ready, degraded) is a state, reported by its code; readiness probes
+    // poll it, so a stack trace per poll would bury the unexpected failures, which keep theirs.
+    if (apiError.status >= 500 && error instanceof ApiError) request.log.warn({ code: apiError.code, reason: apiError.message }, 'request not served');
+    else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
     else if (SECURITY_CODES.has(apiError.code)) request.log.warn({ code: apiError.code, ip: request.ip }, 'request refused');
     else request.log.info({ code: apiError.code }, 'request refused');
     return reply.code(apiError.status).send(apiError.toBody());

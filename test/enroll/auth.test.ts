@@ -110,6 +110,23 @@ describe('authentication and roles', () => {
     expect((await api.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 
+  it('answers 503 degraded while a camera is down, logged as a warning with its code and no stack trace', async () => {
+    const lines: string[] = [];
+    const camera = { cameraId: 'door-cam', doorId: 'front', state: 'starting', restarts: 0, up: false };
+    const probed = buildApi(t, { logger: capturingLogger(lines), cameras: () => [camera] });
+    try {
+      const ready = await probed.inject({ method: 'GET', url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().error.code).toBe('degraded');
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['code'] === 'degraded');
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: 40, msg: 'request not served' });
+      expect(JSON.stringify(logged[0])).not.toMatch(/stack/);
+    } finally {
+      await probed.close();
+    }
+  });
+
   it('refuses to start when a protected route forgets to declare its access level', async () => {
     const app = Fastify();
     await app.register(rateLimit, { global: false });
