@@ -8,7 +8,7 @@ import { CodedError } from '../pipeline/coded-error.js';
 import type { FaceAnalyzer, AnalyzedFace } from '../pipeline/face-analyzer.js';
 import { decodeImage } from '../pipeline/image.js';
 import { encodePng } from '../pipeline/image.js';
-import { GalleryMatcher, type GalleryScanner, type Match } from '../pipeline/matcher.js';
+import { GalleryMatcher, type CodedSearchOptions, type GalleryScanner, type Match } from '../pipeline/matcher.js';
 import type { AnnSearch } from '../pipeline/ann-search.js';
 import type { Box, QualityRejection } from '../pipeline/types.js';
 import type { Database } from '../store/database.js';
@@ -95,11 +95,17 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private indexMinTemplates = Number.POSITIVE_INFINITY;
   private confirmBelow: (() => number) | null = null;
 
+  /**
+   * With `codedScan`, the matcher also keeps int8 codes of its rows and a campus-sized exact
+   * search tries them first (GalleryMatcher.searchCoded): a quarter of the bytes of the float32
+   * scan, answered only when provably the exact scan's; else the float32 scan answers.
+   */
   constructor(
     private readonly db: Database,
     private readonly analyzer: FaceAnalyzer,
     private readonly duplicateThreshold: () => number,
     private readonly logger: Logger,
+    private readonly codedScan: CodedSearchOptions | null = null,
   ) {
     this.people = new PeopleRepository(db);
     this.faces = new FacesRepository(db);
@@ -123,7 +129,10 @@ export class Gallery implements GallerySearch, PersonDirectory {
 
   private loadMatcher(): GalleryMatcher {
     // Shared rows: the decision path's scanner reads them from its worker thread in place.
-    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension, { sharedRows: true });
+    const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension, {
+      sharedRows: true,
+      codedRows: this.codedScan !== null,
+    });
     this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
     return matcher;
   }
@@ -172,7 +181,12 @@ export class Gallery implements GallerySearch, PersonDirectory {
     return found;
   }
 
+  /** The exact scan's answer: from the int8 codes when they can prove it, else the float32 scan. */
   private async exactSearch(matcher: GalleryMatcher, probe: Float32Array, k: number): Promise<Match[]> {
+    if (this.codedScan) {
+      const proven = await matcher.searchCoded(probe, k, this.codedScan);
+      if (proven) return proven;
+    }
     const [matches] = await matcher.searchBatch([probe], k, this.scanner!);
     return matches!;
   }

@@ -1,6 +1,8 @@
 // The decision path's search at campus scale (docs/campus.md, docs/performance.md): per-probe
-// latency of the exact float32 scan on onnxruntime in a worker thread (what decisions use until
-// the index is built) and of the HNSW index with the exact float32 re-rank (pipeline/ann-search.ts)
+// latency of the exact float32 scan on onnxruntime in a worker thread, of the coded scan (int8
+// codes of every row, the best candidates re-ranked in float32, answering only when it can prove
+// the exact scan's answer; GalleryMatcher.searchCoded) with how often it has to fall back to the
+// exact scan, and of the HNSW index with the exact float32 re-rank (pipeline/ann-search.ts)
 // per quantisation of the index's copy; the longest the event loop was blocked meanwhile
 // (monitorEventLoopDelay, 1 ms resolution), also while the index builds; build time and memory;
 // and, per probe, whether the answer is the exact scan's: genuine probes (a masked-like view of an
@@ -11,6 +13,7 @@
 //   nice -n 10 node dist/bench/decision-search.js [--sizes 100000,1000000] [--probes 20]
 //     [--quantizations f32,f16,i8] [--exact-probes 10] [--threshold 0.35]
 //     [--connectivity 16] [--expansion-add 128] [--expansion-search 128] [--candidates 64] [--build-threads 1]
+//     [--coded-candidates 256] [--coded-threads 1,2]
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { AnnQuantization } from '../pipeline/ann-index-worker.js';
@@ -90,6 +93,8 @@ async function main(): Promise<void> {
       'expansion-search': { type: 'string', default: '128' },
       candidates: { type: 'string', default: '64' },
       'build-threads': { type: 'string', default: '1' },
+      'coded-candidates': { type: 'string', default: '256' },
+      'coded-threads': { type: 'string', default: '1,2' },
     },
   });
   const n = Number(values.probes);
@@ -103,7 +108,7 @@ async function main(): Promise<void> {
   };
   const scanner = WorkerGalleryScanner.create();
   for (const templates of values.sizes.split(',').map(Number)) {
-    const matcher = new GalleryMatcher({ modelId: 'bench', dimension: DIMENSION, initialCapacity: templates, sharedRows: true });
+    const matcher = new GalleryMatcher({ modelId: 'bench', dimension: DIMENSION, initialCapacity: templates, sharedRows: true, codedRows: true });
     const rss0 = rssMiB();
     const centres = clusteredGallery(matcher, templates, templates, n);
     const galleryMiB = rssMiB() - rss0;
@@ -115,7 +120,30 @@ async function main(): Promise<void> {
     const exactRun = await timeProbes(probes.slice(0, Number(values['exact-probes'])), async (p) => (await matcher.searchBatch([p], 1, scanner))[0]![0]);
     const { top1: _exactTop1, ...exactTimes } = exactRun;
     record({ templates, method: 'exact scan, onnxruntime worker', galleryMiB, ...exactTimes });
-    for (const quantization of values.quantizations.split(',') as AnnQuantization[]) {
+    for (const threads of values['coded-threads'].split(',').map(Number)) {
+      const options = { candidates: Number(values['coded-candidates']), threads };
+      const run = await timeProbes(probes, async (p) => {
+        const found = await matcher.searchCoded(p, 1, options);
+        return found ? found[0] : (await matcher.searchBatch([p], 1, scanner))[0]![0];
+      });
+      const { top1, ...times } = run;
+      let fellBack = 0;
+      for (const p of probes) fellBack += (await matcher.searchCoded(p, 1, options)) === null ? 1 : 0;
+      const a = agreement(top1, exact, n, threshold);
+      record({
+        templates,
+        method: `coded scan, int8 + float32 re-rank, ${threads} thread(s)`,
+        candidatesPerBlock: options.candidates,
+        ...times,
+        // Probes the coded scan could not prove: the exact scan answered them (in the times above).
+        exactScanFallbacks: fellBack,
+        genuineSame: a.genuineSame,
+        impostorSameIdentity: a.impostorSameIdentity,
+        genuineProbes: n,
+        impostorProbes: n,
+      });
+    }
+    for (const quantization of values.quantizations.split(',').filter(Boolean) as AnnQuantization[]) {
       const rssBefore = rssMiB();
       let built: (event: AnnSearchEvent) => void = () => {};
       const ready = new Promise<AnnSearchEvent>((resolve) => (built = resolve));

@@ -87,12 +87,15 @@ export class Core {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.matching = config.matching;
     this.doors = config.doors;
-    this.gallery = new Gallery(db, analyzer, () => this.matching.threshold, logger);
+    const { codedScan, codedCandidates, codedThreads } = config.search;
+    const coded = codedScan ? { candidates: codedCandidates, threads: codedThreads } : null;
+    this.gallery = new Gallery(db, analyzer, () => this.matching.threshold, logger, coded);
     this.access = new SitePolicy(db);
-    // A campus-sized gallery is searched on onnxruntime's threads, never blocking the event loop.
+    // A campus-sized gallery is searched exactly without holding the event loop: on its int8 codes
+    // a block at a time (proven answers), else on onnxruntime's threads in float32.
     this.gallery.useScanner(scanner);
-    // From campus size on, an HNSW index (built in the background, in memory only) proposes and
-    // the float32 gallery re-ranks; the exact scan serves until it is ready.
+    // Optionally an HNSW index (built in the background, in memory only) proposes and the float32
+    // gallery re-ranks; the exact scan serves until it is ready.
     this.gallery.useIndex(index, config.search.indexMinTemplates, config.search.confirmDenials ? () => this.highestThreshold() : null);
   }
 

@@ -422,12 +422,28 @@ export const ReplicationConfigSchema = Type.Object(
   { ...Strict, ...RequiresRestart, title: 'Replication between appliances', default: {} },
 );
 
-// The decision search over a campus-sized gallery (docs/campus.md, "Campus-sized search"): an
-// HNSW index proposes candidates that are re-ranked exactly in float32. The index is built when
-// the daemon starts (in memory only, never on disk), so its settings take effect on a restart.
+// The decision search over a campus-sized gallery (docs/campus.md, "Campus-sized search"). The
+// exact scan reads int8 codes of every template and re-ranks the best in float32, answering only
+// when it can prove the float32 scan's answer (else that scan answers): exact at any size. An
+// HNSW index can be put in front of it for galleries too large to scan in a door's time; it is
+// built when the daemon starts (in memory only, never on disk), so settings take effect on a restart.
 export const SearchConfigSchema = Type.Object(
   {
-    index: Type.Boolean({ title: 'Search large galleries with an HNSW index and an exact re-rank (off: always the exact scan)', default: true }),
+    codedScan: Type.Boolean({
+      title: 'Scan large galleries on int8 codes with an exact float32 re-rank, answered only when provably exact (off: the float32 scan)',
+      default: true,
+    }),
+    codedCandidates: Type.Integer({
+      title: 'Templates per block of 65,536 whose codes score best, re-ranked in float32 (too few only makes the proof fail, and the float32 scan answer, more often)',
+      minimum: 1,
+      maximum: 4096,
+      default: 32,
+    }),
+    codedThreads: Type.Integer({ title: 'Threads of the int8 scan (the cameras need the other cores)', minimum: 1, maximum: 64, default: 1 }),
+    index: Type.Boolean({
+      title: 'Put an approximate HNSW index in front of the exact scan (for galleries of millions; answers re-ranked exactly, denials confirmed by the exact scan)',
+      default: false,
+    }),
     indexMinTemplates: Type.Integer({ title: 'Templates from which decisions use the index (fewer: the exact scan)', minimum: 1000, maximum: 1e8, default: 20_000 }),
     connectivity: Type.Integer({ title: 'HNSW links per template (M): recall against memory and build time', minimum: 4, maximum: 64, default: 16 }),
     expansionAdd: Type.Integer({ title: 'HNSW candidate list while building (efConstruction)', minimum: 16, maximum: 1024, default: 128 }),

@@ -5,9 +5,15 @@
 // Free of SQLite: the store is reached through the small TemplateSource interface.
 // `search` scans in JavaScript, synchronously; `searchBatch` hands the same scan, for several
 // probes at once, to a GalleryScanner (e.g. onnxruntime's SIMD matrix product, ~3x faster on
-// large galleries and off the event loop), with identical top-k semantics.
+// large galleries and off the event loop), with identical top-k semantics. `searchCoded` reads
+// int8 codes of the rows and re-ranks the best of them exactly, and answers only when it can show
+// that its answer is the exact scan's (else null, and the caller scans exactly).
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { l2Norm } from './vector.js';
 import { CodedError } from './coded-error.js';
+import { CodedRows } from './coded-rows.js';
+import { topRowsByCodeDot } from './int8-top-rows.js';
+import { approximateScore, encodeProbe, scoreErrorBound } from './template-codes.js';
 
 export interface GalleryEntry {
   readonly faceId: string;
@@ -63,6 +69,15 @@ export interface GalleryMatcherOptions {
   readonly initialCapacity?: number;
   /** Keep the rows in a SharedArrayBuffer, readable by a worker thread (WorkerGalleryScanner) without a copy. */
   readonly sharedRows?: boolean;
+  /** Also keep int8 codes of the rows (a quarter more memory) for `searchCoded`. */
+  readonly codedRows?: boolean;
+}
+
+export interface CodedSearchOptions {
+  /** Rows per block whose codes score best, re-ranked exactly in float32. */
+  readonly candidates: number;
+  /** Threads of the int8 scan kernel. */
+  readonly threads: number;
 }
 
 export type MatcherErrorCode =
@@ -104,12 +119,16 @@ class GalleryRows {
   readonly slotPersons: (string | undefined)[] = [];
   readonly slotFaceCounts: number[] = [];
   readonly freeSlots: number[] = [];
+  /** int8 codes of the rows, same row numbers (GalleryMatcherOptions.codedRows). */
+  readonly codes: CodedRows | null;
 
   constructor(
     readonly dimension: number,
     capacity: number,
     readonly shared = false,
+    coded = false,
   ) {
+    this.codes = coded ? new CodedRows(dimension) : null;
     this.capacity = Math.max(MIN_CAPACITY, capacity);
     this.vectors = floats(this.capacity * dimension, shared);
     this.rowSlots = new Int32Array(this.capacity);
@@ -128,6 +147,7 @@ class GalleryRows {
     if (this.count === this.capacity) this.grow();
     const row = this.count;
     normaliseInto(entry.embedding, this.dimension, this.vectors, row * this.dimension, `face ${entry.faceId}`);
+    this.codes?.set(row, this.vectors.subarray(row * this.dimension, (row + 1) * this.dimension));
     const slot = this.slotFor(entry.personId);
     this.rowSlots[row] = slot;
     this.slotFaceCounts[slot]! += 1;
@@ -145,6 +165,7 @@ class GalleryRows {
     if (row !== last) {
       const dim = this.dimension;
       this.vectors.copyWithin(row * dim, last * dim, (last + 1) * dim);
+      this.codes?.move(last, row);
       this.rowSlots[row] = this.rowSlots[last]!;
       const movedFace = this.faceIds[last]!;
       this.faceIds[row] = movedFace;
@@ -188,6 +209,7 @@ class GalleryRows {
 export class GalleryMatcher {
   readonly modelId: string;
   private readonly sharedRows: boolean;
+  private readonly codedRows: boolean;
   readonly dimension: number;
   private rows: GalleryRows;
   // Scratch buffers reused by every search, grown only when the gallery or k outgrows them.
@@ -206,12 +228,13 @@ export class GalleryMatcher {
     this.modelId = options.modelId;
     this.dimension = options.dimension;
     this.sharedRows = options.sharedRows ?? false;
-    this.rows = new GalleryRows(options.dimension, options.initialCapacity ?? MIN_CAPACITY, this.sharedRows);
+    this.codedRows = options.codedRows ?? false;
+    this.rows = new GalleryRows(options.dimension, options.initialCapacity ?? MIN_CAPACITY, this.sharedRows, this.codedRows);
     this.probe = new Float32Array(options.dimension);
   }
 
   /** Builds a matcher holding every active template of `modelId` from `source`. */
-  static loadFrom(source: TemplateSource, modelId: string, dimension: number, options: { sharedRows?: boolean } = {}): GalleryMatcher {
+  static loadFrom(source: TemplateSource, modelId: string, dimension: number, options: { sharedRows?: boolean; codedRows?: boolean } = {}): GalleryMatcher {
     const matcher = new GalleryMatcher({ modelId, dimension, ...options });
     matcher.replaceAll(source.loadAll(modelId));
     return matcher;
@@ -291,7 +314,7 @@ export class GalleryMatcher {
    */
   replaceAll(entries: Iterable<GalleryEntry>): void {
     const hint = Array.isArray(entries) ? entries.length : MIN_CAPACITY;
-    const next = new GalleryRows(this.dimension, hint, this.sharedRows);
+    const next = new GalleryRows(this.dimension, hint, this.sharedRows, this.codedRows);
     for (const entry of entries) next.add(entry);
     this.rows = next;
     this.listener?.replaced();
@@ -304,25 +327,60 @@ export class GalleryMatcher {
    * proposed is never returned.
    */
   rerank(probe: Float32Array, faceIds: Iterable<string>, k: number): Match[] {
-    if (!Number.isInteger(k) || k < 1) {
-      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
-    }
+    requireK(k);
     const rows = this.rows;
-    const dim = this.dimension;
     const unit = this.probe;
-    normaliseInto(probe, dim, unit, 0, 'probe');
-    const bestOfPerson = new Map<number, Match>();
+    normaliseInto(probe, this.dimension, unit, 0, 'probe');
+    const rowNumbers: number[] = [];
     for (const faceId of faceIds) {
       const row = rows.rowByFace.get(faceId);
-      if (row === undefined) continue;
-      const base = row * dim;
-      let score = 0;
-      for (let i = 0; i < dim; i++) score += rows.vectors[base + i]! * unit[i]!;
-      const slot = rows.rowSlots[row]!;
-      const current = bestOfPerson.get(slot);
-      if (!current || score > current.score) bestOfPerson.set(slot, { personId: rows.slotPersons[slot]!, faceId, score });
+      if (row !== undefined) rowNumbers.push(row);
     }
-    return [...bestOfPerson.values()].sort((a, b) => b.score - a.score).slice(0, k);
+    return bestPeopleOfRows(rows, rowNumbers, unit).slice(0, k);
+  }
+
+  /**
+   * `search`, answered from the int8 codes (GalleryMatcherOptions.codedRows): per block of rows,
+   * the `candidates` whose codes score best are re-ranked exactly in float32. Every row left out
+   * scores at most the lowest candidate's approximate score plus the codes' proven error bound
+   * (template-codes.ts); when the k-th best person among the candidates scores above that, the
+   * answer is the exact scan's and is returned. Otherwise (or when the gallery changed between
+   * blocks, or it keeps no codes) null: the caller scans exactly. The event loop is released
+   * between blocks.
+   */
+  async searchCoded(probe: Float32Array, k: number, options: CodedSearchOptions): Promise<Match[] | null> {
+    requireK(k);
+    if (!Number.isInteger(options.candidates) || options.candidates < 1) {
+      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `candidates must be a positive integer, got ${options.candidates}`);
+    }
+    const rows = this.rows;
+    const codes = rows.codes;
+    if (!codes) return null;
+    const unit = new Float32Array(this.dimension); // its own: other searches run between blocks
+    normaliseInto(probe, this.dimension, unit, 0, 'probe');
+    if (rows.count === 0) return [];
+    const probeCodes = encodeProbe(unit);
+    const version = rows.version;
+    const candidates: number[] = [];
+    // The highest code dot product that some row left out of the candidates may have.
+    let leftOutBelow = Number.NEGATIVE_INFINITY;
+    for (let block = 0; block < codes.blockCount(rows.count); block++) {
+      if (block > 0) {
+        await nextTurn();
+        if (this.rows !== rows || rows.version !== version) return null;
+      }
+      const first = block * codes.blockRows;
+      const inBlock = Math.min(codes.blockRows, rows.count - first);
+      const found = topRowsByCodeDot(codes.block(block, inBlock), probeCodes.codes, options.candidates, options.threads);
+      for (const local of found.rows) candidates.push(first + local);
+      const lowest = Math.min(...found.dots);
+      if (found.rows.length < inBlock) leftOutBelow = Math.max(leftOutBelow, lowest);
+    }
+    const people = bestPeopleOfRows(rows, candidates, unit);
+    const topK = Math.min(k, rows.personCount);
+    if (leftOutBelow === Number.NEGATIVE_INFINITY) return people.slice(0, topK); // every row was re-ranked
+    const ceiling = approximateScore(leftOutBelow, probeCodes) + scoreErrorBound(codes.largestError, probeCodes);
+    return people.length >= topK && people[topK - 1]!.score > ceiling ? people.slice(0, topK) : null;
   }
 
   /**
@@ -330,9 +388,7 @@ export class GalleryMatcher {
    * Throws MatcherError for a probe of the wrong length, with non-finite values or all zeros.
    */
   search(probe: Float32Array, k: number): Match[] {
-    if (!Number.isInteger(k) || k < 1) {
-      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
-    }
+    requireK(k);
     const rows = this.rows;
     normaliseInto(probe, this.dimension, this.probe, 0, 'probe');
     if (rows.count === 0) return [];
@@ -353,9 +409,7 @@ export class GalleryMatcher {
    * searches are redone synchronously so that no result mixes two galleries.
    */
   async searchBatch(probes: readonly Float32Array[], k: number, scanner: GalleryScanner): Promise<Match[][]> {
-    if (!Number.isInteger(k) || k < 1) {
-      throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
-    }
+    requireK(k);
     const dim = this.dimension;
     const m = probes.length;
     const columns = new Float32Array(dim * m);
@@ -490,6 +544,26 @@ export class GalleryMatcher {
       this.heapSlots = new Int32Array(k);
     }
   }
+}
+
+/** The people of the listed rows, best first, each with their best listed row scored exactly in float32. */
+function bestPeopleOfRows(rows: GalleryRows, rowNumbers: Iterable<number>, unit: Float32Array): Match[] {
+  const dim = rows.dimension;
+  const vectors = rows.vectors;
+  const bestOfPerson = new Map<number, Match>();
+  for (const row of rowNumbers) {
+    const base = row * dim;
+    let score = 0;
+    for (let i = 0; i < dim; i++) score += vectors[base + i]! * unit[i]!;
+    const slot = rows.rowSlots[row]!;
+    const current = bestOfPerson.get(slot);
+    if (!current || score > current.score) bestOfPerson.set(slot, { personId: rows.slotPersons[slot]!, faceId: rows.faceIds[row]!, score });
+  }
+  return [...bestOfPerson.values()].sort((a, b) => b.score - a.score);
+}
+
+function requireK(k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new MatcherError('MATCHER_INVALID_ARGUMENT', `k must be a positive integer, got ${k}`);
 }
 
 /** Inserts (score, slot) at position `at` of a min-heap and restores the heap property upwards. */

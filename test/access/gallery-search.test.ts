@@ -7,7 +7,7 @@ import { FacesRepository } from '../../store/faces-repository.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ASYNC_SEARCH_MIN_TEMPLATES, Gallery } from '../../access/gallery.js';
-import type { Match } from '../../pipeline/matcher.js';
+import { GalleryMatcher, type CodedSearchOptions, type Match } from '../../pipeline/matcher.js';
 import type { FaceAnalyzer } from '../../pipeline/face-analyzer.js';
 import { WorkerGalleryScanner } from '../../pipeline/gallery-scan-worker.js';
 import { AnnSearch } from '../../pipeline/ann-search.js';
@@ -16,8 +16,8 @@ import { fakePng, GOOD_QUALITY, randomEmbedding, sha256 } from '../store/helpers
 
 const DIMENSION = 32;
 
-function galleryOf(db: Database, templates: number): Gallery {
-  const gallery = new Gallery(db, { modelId: 'm@1', dimension: DIMENSION } as unknown as FaceAnalyzer, () => 1, pino({ level: 'silent' }));
+function galleryOf(db: Database, templates: number, coded: CodedSearchOptions | null = null): Gallery {
+  const gallery = new Gallery(db, { modelId: 'm@1', dimension: DIMENSION } as unknown as FaceAnalyzer, () => 1, pino({ level: 'silent' }), coded);
   const crop = fakePng(64);
   db.transaction(() => {
     for (let i = 0; i < templates; i += 2) {
@@ -55,6 +55,29 @@ describe('Gallery.searchForDecision', () => {
       const exact = gallery.search(probe, 3);
       expect(found.map((m) => m.personId)).toEqual(exact.map((m) => m.personId));
       found.forEach((m, j) => expect(m.score).toBeCloseTo(exact[j]!.score, 5));
+    }
+  });
+
+  it('answers from the int8 codes when they prove the answer, else from the float32 scan', async () => {
+    const coded = openDatabase(':memory:');
+    try {
+      const gallery = galleryOf(coded, ASYNC_SEARCH_MIN_TEMPLATES, { candidates: 16, threads: 1 });
+      gallery.useScanner(scanner);
+      const scan = vi.spyOn(GalleryMatcher.prototype, 'searchBatch');
+      const [template] = gallery.currentTemplates();
+      // The template itself as the probe: its face wins by far, the codes prove it, no float32 scan.
+      const [found] = await gallery.searchForDecision(template!.embedding, 1);
+      expect(found!.faceId).toBe(template!.faceId);
+      expect(scan).not.toHaveBeenCalled();
+      // A proof that fails hands the search to the float32 scan, with the exact answer.
+      const unproven = vi.spyOn(GalleryMatcher.prototype, 'searchCoded').mockResolvedValue(null);
+      const probe = randomEmbedding(DIMENSION);
+      expect((await gallery.searchForDecision(probe, 3)).map((m) => m.personId)).toEqual(gallery.search(probe, 3).map((m) => m.personId));
+      expect(scan).toHaveBeenCalledTimes(1);
+      unproven.mockRestore();
+      scan.mockRestore();
+    } finally {
+      coded.close();
     }
   });
 

@@ -229,3 +229,76 @@ describe('GalleryMatcher', () => {
     expect(matcher.size).toBe(1);
   });
 });
+
+describe('GalleryMatcher.searchCoded', () => {
+  // 128-D rows: two blocks of codes need more than 65,536 of them, and wider rows make the test slow.
+  const DIMENSION = 128;
+  const CODED = { candidates: 16, threads: 1 };
+
+  function codedGallery(faces: number, seed = 5): { matcher: GalleryMatcher; entries: GalleryEntry[] } {
+    const random = seededRandom(seed);
+    const entries = randomGallery(random, faces, Math.ceil(faces / 2), DIMENSION);
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true });
+    matcher.replaceAll(entries);
+    return { matcher, entries };
+  }
+
+  it('answers exactly what the exact scan answers, across blocks of codes, for genuine and impostor probes', async () => {
+    const { matcher, entries } = codedGallery(70_000);
+    const random = seededRandom(9);
+    let proven = 0;
+    for (let i = 0; i < 20; i++) {
+      // Even probes: a noisy view of an enrolled face; odd: nobody in particular.
+      const probe = randomVector(random, DIMENSION);
+      if (i % 2 === 0) {
+        const face = entries[Math.floor(random() * entries.length)]!.embedding;
+        for (let j = 0; j < DIMENSION; j++) probe[j] = face[j]! + probe[j]! * 0.6;
+      }
+      const found = await matcher.searchCoded(probe, 3, CODED);
+      if (found === null) continue; // unproven: the caller would scan exactly
+      proven++;
+      expectSameMatches(found, matcher.search(probe, 3));
+    }
+    expect(proven).toBeGreaterThanOrEqual(18);
+  });
+
+  it('follows enrolments and swap-removes: the codes keep the rows they describe', async () => {
+    const { matcher, entries } = codedGallery(3000);
+    for (let i = 0; i < 1000; i++) matcher.removeFace(entries[i * 3]!.faceId);
+    matcher.removePerson(entries[1]!.personId);
+    matcher.add({ faceId: 'late', personId: 'late-person', embedding: entries[2]!.embedding.map((v) => -v) });
+    for (const probe of [entries[4]!.embedding, entries[2999]!.embedding, entries[2]!.embedding.map((v) => -v)]) {
+      const found = await matcher.searchCoded(probe, 2, CODED);
+      expect(found).not.toBeNull();
+      expectSameMatches(found!, matcher.search(probe, 2));
+    }
+  });
+
+  it('gives up rather than guess when it cannot prove the winner', async () => {
+    // Every face is the same direction within the codes' rounding (each nudged a different amount,
+    // so float32 still has one winner): the codes cannot tell who is first.
+    const base = randomVector(seededRandom(1), DIMENSION);
+    const entries = Array.from({ length: 500 }, (_, i) => ({
+      faceId: `f${i}`,
+      personId: `p${i}`,
+      embedding: base.map((v, j) => v + (j === i % DIMENSION ? 1e-4 * (1 + i / 100) : 0)),
+    }));
+    const matcher = new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true });
+    matcher.replaceAll(entries);
+    expect(await matcher.searchCoded(base, 1, { candidates: 4, threads: 1 })).toBeNull();
+    // Asked for every row, it needs no proof.
+    expectSameMatches((await matcher.searchCoded(base, 1, { candidates: 500, threads: 1 }))!, matcher.search(base, 1));
+  });
+
+  it('gives up when the gallery changes between blocks, and without codes', async () => {
+    const { matcher, entries } = codedGallery(70_000);
+    const pending = matcher.searchCoded(entries[0]!.embedding, 1, CODED);
+    matcher.removeFace(entries[0]!.faceId); // while the search waits for its second block
+    expect(await pending).toBeNull();
+    const plain = new GalleryMatcher({ modelId: 'm', dimension: DIMENSION });
+    plain.replaceAll(entries.slice(0, 10));
+    expect(await plain.searchCoded(entries[1]!.embedding, 1, CODED)).toBeNull();
+    expect(await new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true }).searchCoded(entries[1]!.embedding, 1, CODED)).toEqual([]);
+    await expect(matcher.searchCoded(entries[1]!.embedding, 1, { candidates: 0, threads: 1 })).rejects.toThrow(/candidates/);
+  });
+});
