@@ -14,6 +14,7 @@
 // behind, and a restart rebuilds it from the store.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { closeWorker } from './worker-shutdown.js';
 
 /** How the index stores its copy of each template: the re-rank always uses float32. */
 export type AnnQuantization = 'f32' | 'f16' | 'i8';
@@ -65,6 +66,8 @@ const index = new Index({
 });
 const toKeys = (keys) => BigUint64Array.from(keys, (k) => BigInt(k));
 parentPort.on('message', (job) => {
+  // Jobs run one at a time and synchronously, so at a close nothing native is in flight.
+  if (job.op === 'close') return parentPort.close();
   try {
     if (job.op === 'add') index.add(toKeys(job.keys), job.vectors, o.addThreads);
     else if (job.op === 'remove') index.remove(toKeys(job.keys));
@@ -131,7 +134,9 @@ export class AnnIndexWorker {
 
   async close(): Promise<void> {
     this.fail(new Error('ANN index closed'));
-    await this.worker.terminate();
+    // Jobs already posted run first (one port, in order); build() keeps at most one batch
+    // queued, so a close waits for little (worker-shutdown.ts says why not terminate()).
+    await closeWorker(this.worker);
   }
 
   private request(job: (id: number) => Job): Promise<Reply> {

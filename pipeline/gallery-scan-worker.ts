@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { GALLERY_SCAN_ONNX_BASE64 } from './gallery-scanner.js';
 import type { GalleryScanner } from './matcher.js';
+import { closeWorker } from './worker-shutdown.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -23,7 +24,18 @@ const ready = ort.InferenceSession.create(Buffer.from(workerData.model, 'base64'
 // onnxruntime refuses tensors over shared memory: the worker keeps its own copy of the rows,
 // refreshed when their generation changes (an enrolment, a deletion), off the main thread.
 let copy = { generation: null, rows: null };
-parentPort.on('message', async (job) => {
+const running = new Set();
+parentPort.on('message', (job) => {
+  if (job.op === 'close') {
+    // Exits once the session exists and no scan runs: see worker-shutdown.ts for why.
+    Promise.allSettled([ready, ...running]).then(() => parentPort.close());
+    return;
+  }
+  const scan = answer(job);
+  running.add(scan);
+  scan.finally(() => running.delete(scan));
+});
+async function answer(job) {
   try {
     const session = await ready;
     if (job.generation === undefined || job.generation !== copy.generation || copy.rows.length !== job.rowCount * job.dimension) {
@@ -39,7 +51,7 @@ parentPort.on('message', async (job) => {
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String((err && err.message) || err) });
   }
-});
+}
 `;
 
 interface Reply {
@@ -57,6 +69,8 @@ export interface WorkerGalleryScannerOptions {
 export class WorkerGalleryScanner implements GalleryScanner {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (scores: Float32Array) => void; reject: (err: Error) => void }>();
+  /** Why the worker is gone (closed, crashed); a scan after that is refused, not left waiting. */
+  private gone: Error | null = null;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: Reply) => {
@@ -68,7 +82,10 @@ export class WorkerGalleryScanner implements GalleryScanner {
       else waiter.reject(new Error(`gallery scan failed: ${reply.error ?? 'no result'}`));
     });
     worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => this.failAll(new Error(`gallery scan worker exited (${code})`)));
+    worker.on('exit', (code) => {
+      this.gone = new Error(`gallery scan worker exited (${code})`);
+      this.failAll(this.gone);
+    });
     worker.unref(); // an idle scanner never keeps the process alive; a scan in flight does
   }
 
@@ -87,6 +104,7 @@ export class WorkerGalleryScanner implements GalleryScanner {
     if (rows.length < rowCount * dimension || probes.length !== dimension * probeCount) {
       return Promise.reject(new RangeError(`scan: ${rows.length} row values or ${probes.length} probe values do not fit ${rowCount} x ${dimension} x ${probeCount}`));
     }
+    if (this.gone) return Promise.reject(this.gone);
     // Rows not in shared memory (a matcher built elsewhere) are copied: correct, only slower.
     const shared = rows.buffer instanceof SharedArrayBuffer ? rows : Float32Array.from(rows.subarray(0, rowCount * dimension));
     const id = this.nextId++;
@@ -97,8 +115,9 @@ export class WorkerGalleryScanner implements GalleryScanner {
     });
   }
 
+  /** Lets a scan in flight finish, then ends the worker (never terminate(): see worker-shutdown.ts). */
   async close(): Promise<void> {
-    await this.worker.terminate();
+    await closeWorker(this.worker);
   }
 
   private failAll(err: Error): void {
