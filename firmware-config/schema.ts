@@ -434,12 +434,17 @@ export const SearchConfigSchema = Type.Object(
       default: true,
     }),
     codedCandidates: Type.Integer({
-      title: 'Templates per block of 65,536 whose codes score best, re-ranked in float32 (too few only makes the proof fail, and the float32 scan answer, more often)',
+      title: 'Templates per block of 16,384 whose codes score best, re-ranked in float32 (too few only makes the proof fail, and the float32 scan answer, more often)',
       minimum: 1,
       maximum: 4096,
       default: 32,
     }),
-    codedThreads: Type.Integer({ title: 'Threads of the int8 scan (the cameras need the other cores)', minimum: 1, maximum: 64, default: 1 }),
+    codedThreads: Type.Integer({
+      title: 'Threads that scan the int8 codes, each its share of the blocks (1: the event-loop thread alone; each one more keeps its own copy of its share)',
+      minimum: 1,
+      maximum: 16,
+      default: 2,
+    }),
     index: Type.Boolean({
       title: 'Put an approximate HNSW index in front of the exact scan (for galleries of millions; answers re-ranked exactly, denials confirmed by the exact scan)',
       default: false,

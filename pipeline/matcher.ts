@@ -12,7 +12,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { l2Norm } from './vector.js';
 import { CodedError } from './coded-error.js';
 import { CodedRows } from './coded-rows.js';
-import { topRowsByCodeDot } from './int8-top-rows.js';
+import type { CodedScanHelper, HelperPart } from './coded-scan-helper.js';
+import { topRowsByCodeDot, type TopRows } from './int8-top-rows.js';
 import { approximateScore, encodeProbe, scoreErrorBound } from './template-codes.js';
 
 export interface GalleryEntry {
@@ -76,9 +77,14 @@ export interface GalleryMatcherOptions {
 export interface CodedSearchOptions {
   /** Rows per block whose codes score best, re-ranked exactly in float32. */
   readonly candidates: number;
-  /** Threads of the int8 scan kernel. */
-  readonly threads: number;
+  /** Threads that scan their share of the blocks beside this one (coded-scan-helper.ts). */
+  readonly helpers?: readonly CodedScanHelper[];
 }
+
+/** This thread's scan releases the event loop after this many rows (~2 ms of the int8 kernel). */
+const CODED_YIELD_ROWS = 65_536;
+/** ... and while sending helpers their blocks, after this many bytes copied (~2 ms). */
+const CODED_YIELD_BYTES_SENT = 8 * 1024 * 1024;
 
 export type MatcherErrorCode =
   | 'MATCHER_DIMENSION_MISMATCH'
@@ -344,9 +350,11 @@ export class GalleryMatcher {
    * the `candidates` whose codes score best are re-ranked exactly in float32. Every row left out
    * scores at most the lowest candidate's approximate score plus the codes' proven error bound
    * (template-codes.ts); when the k-th best person among the candidates scores above that, the
-   * answer is the exact scan's and is returned. Otherwise (or when the gallery changed between
-   * blocks, or it keeps no codes) null: the caller scans exactly. The event loop is released
-   * between blocks.
+   * answer is the exact scan's and is returned. Otherwise (or when the gallery changed during
+   * the scan, or it keeps no codes) null: the caller scans exactly.
+   *
+   * With `helpers`, block b is scanned by thread b mod (helpers + 1): this one for 0, a helper's
+   * copy otherwise, all at once. This thread releases the event loop every CODED_YIELD_ROWS rows.
    */
   async searchCoded(probe: Float32Array, k: number, options: CodedSearchOptions): Promise<Match[] | null> {
     requireK(k);
@@ -361,20 +369,54 @@ export class GalleryMatcher {
     if (rows.count === 0) return [];
     const probeCodes = encodeProbe(unit);
     const version = rows.version;
+    const unchanged = (): boolean => this.rows === rows && rows.version === version;
+    const blockCount = codes.blockCount(rows.count);
+    const rowsIn = (block: number): number => Math.min(codes.blockRows, rows.count - block * codes.blockRows);
+    // A helper that failed once is never trusted again: its blocks are then scanned here.
+    const helpers = options.helpers?.every((helper) => !helper.broken) ? options.helpers : [];
+    const threads = helpers.length + 1;
+
+    const parts: { block: number; found: TopRows }[] = [];
+    const helperScans: Promise<void>[] = [];
+    if (helpers.length > 0) {
+      codes.mirrorTo(helpers);
+      let sentSinceYield = 0;
+      for (let i = 0; i < helpers.length; i++) {
+        const owned: HelperPart[] = [];
+        for (let block = i + 1; block < blockCount; block += threads) {
+          owned.push({ block, rows: rowsIn(block) });
+          sentSinceYield += codes.sendBlock(block, rowsIn(block), helpers[i]!);
+          if (sentSinceYield >= CODED_YIELD_BYTES_SENT) {
+            await nextTurn();
+            if (!unchanged()) return null;
+            sentSinceYield = 0;
+          }
+        }
+        if (owned.length === 0) continue;
+        helperScans.push(helpers[i]!.scan(probeCodes.codes, options.candidates, owned).then((found) => found.forEach((top, j) => parts.push({ block: owned[j]!.block, found: top }))));
+      }
+    }
+    let scannedSinceYield = 0;
+    for (let block = 0; block < blockCount; block += threads) {
+      if (scannedSinceYield >= CODED_YIELD_ROWS) {
+        await nextTurn();
+        if (!unchanged()) return null;
+        scannedSinceYield = 0;
+      }
+      parts.push({ block, found: topRowsByCodeDot(codes.block(block, rowsIn(block)), probeCodes.codes, options.candidates) });
+      scannedSinceYield += rowsIn(block);
+    }
+    // A helper that failed keeps its failure (later searches scan its blocks here); this one
+    // lets the caller's exact scan answer.
+    if (!(await Promise.all(helperScans).then(() => true, () => false)) || !unchanged()) return null;
+
     const candidates: number[] = [];
     // The highest code dot product that some row left out of the candidates may have.
     let leftOutBelow = Number.NEGATIVE_INFINITY;
-    for (let block = 0; block < codes.blockCount(rows.count); block++) {
-      if (block > 0) {
-        await nextTurn();
-        if (this.rows !== rows || rows.version !== version) return null;
-      }
+    for (const { block, found } of parts) {
       const first = block * codes.blockRows;
-      const inBlock = Math.min(codes.blockRows, rows.count - first);
-      const found = topRowsByCodeDot(codes.block(block, inBlock), probeCodes.codes, options.candidates, options.threads);
       for (const local of found.rows) candidates.push(first + local);
-      const lowest = Math.min(...found.dots);
-      if (found.rows.length < inBlock) leftOutBelow = Math.max(leftOutBelow, lowest);
+      if (found.rows.length < rowsIn(block)) leftOutBelow = Math.max(leftOutBelow, Math.min(...found.dots));
     }
     const people = bestPeopleOfRows(rows, candidates, unit);
     const topK = Math.min(k, rows.personCount);

@@ -61,7 +61,7 @@ describe('Gallery.searchForDecision', () => {
   it('answers from the int8 codes when they prove the answer, else from the float32 scan', async () => {
     const coded = openDatabase(':memory:');
     try {
-      const gallery = galleryOf(coded, ASYNC_SEARCH_MIN_TEMPLATES, { candidates: 16, threads: 1 });
+      const gallery = galleryOf(coded, ASYNC_SEARCH_MIN_TEMPLATES, { candidates: 16 });
       gallery.useScanner(scanner);
       const scan = vi.spyOn(GalleryMatcher.prototype, 'searchBatch');
       const [template] = gallery.currentTemplates();

@@ -9,7 +9,7 @@ describe('search config', () => {
     expect(parseConfig({}).search).toEqual({
       codedScan: true,
       codedCandidates: 32,
-      codedThreads: 1,
+      codedThreads: 2,
       index: false,
       indexMinTemplates: 20_000,
       connectivity: 16,

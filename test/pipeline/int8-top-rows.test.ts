@@ -23,7 +23,7 @@ describe('topRowsByCodeDot', () => {
         return s;
       });
       const expected = dots.map((d, r) => [d, r] as const).sort((a, b) => b[0] - a[0]).slice(0, 20);
-      const found = topRowsByCodeDot(codes, probe, 20, 1);
+      const found = topRowsByCodeDot(codes, probe, 20);
       expect(found.dots).toEqual(expected.map(([d]) => d));
       found.rows.forEach((row, i) => expect(dots[row]).toBe(found.dots[i]));
     }
@@ -31,14 +31,14 @@ describe('topRowsByCodeDot', () => {
 
   it('stays exact at the largest dot product 512-D codes can have', () => {
     const codes = new Int8Array(512).fill(127);
-    expect(topRowsByCodeDot(codes, new Int8Array(512).fill(127), 1, 1)).toEqual({ rows: [0], dots: [512 * 127 * 127] });
-    expect(topRowsByCodeDot(codes, new Int8Array(512).fill(-127), 1, 1).dots).toEqual([-512 * 127 * 127]);
+    expect(topRowsByCodeDot(codes, new Int8Array(512).fill(127), 1)).toEqual({ rows: [0], dots: [512 * 127 * 127] });
+    expect(topRowsByCodeDot(codes, new Int8Array(512).fill(-127), 1).dots).toEqual([-512 * 127 * 127]);
   });
 
   it('returns every row when fewer than asked, and refuses codes that do not start their buffer', () => {
     const codes = new Int8Array(4 * 8).fill(1);
-    expect(topRowsByCodeDot(codes, new Int8Array(8).fill(1), 10, 1).rows).toHaveLength(4);
-    expect(() => topRowsByCodeDot(codes.subarray(8), new Int8Array(8), 1, 1)).toThrow(/beginning of their buffer/);
-    expect(() => topRowsByCodeDot(codes.subarray(0, 5), new Int8Array(8), 1, 1)).toThrow(/whole rows/);
+    expect(topRowsByCodeDot(codes, new Int8Array(8).fill(1), 10).rows).toHaveLength(4);
+    expect(() => topRowsByCodeDot(codes.subarray(8), new Int8Array(8), 1)).toThrow(/beginning of their buffer/);
+    expect(() => topRowsByCodeDot(codes.subarray(0, 5), new Int8Array(8), 1)).toThrow(/whole rows/);
   });
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { GalleryMatcher, MatcherError, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodedScanHelper } from '../../pipeline/coded-scan-helper.js';
+import { GalleryMatcher, MatcherError, type CodedSearchOptions, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
 import { seededRandom } from '../../synthetic/seeded-random.js';
 
 function randomVector(random: () => number, dimension: number): Float32Array {
@@ -231,9 +232,9 @@ describe('GalleryMatcher', () => {
 });
 
 describe('GalleryMatcher.searchCoded', () => {
-  // 128-D rows: two blocks of codes need more than 65,536 of them, and wider rows make the test slow.
+  // 128-D rows: several blocks of codes (16,384 rows each), and wider rows make the test slow.
   const DIMENSION = 128;
-  const CODED = { candidates: 16, threads: 1 };
+  const CODED = { candidates: 16 };
 
   function codedGallery(faces: number, seed = 5): { matcher: GalleryMatcher; entries: GalleryEntry[] } {
     const random = seededRandom(seed);
@@ -274,6 +275,57 @@ describe('GalleryMatcher.searchCoded', () => {
     }
   });
 
+  describe('with a helper thread scanning every other block', () => {
+    let helper: CodedScanHelper;
+    beforeAll(() => {
+      helper = CodedScanHelper.create();
+    });
+    afterAll(async () => {
+      await helper.close();
+    });
+
+    /** Genuine probes (a noisy view of an enrolled face) all answered, and answered exactly. */
+    async function expectExact(matcher: GalleryMatcher, entries: readonly GalleryEntry[], options: CodedSearchOptions, seed: number): Promise<void> {
+      const random = seededRandom(seed);
+      for (let i = 0; i < 6; i++) {
+        const probe = randomVector(random, DIMENSION);
+        const face = entries[Math.floor(random() * entries.length)]!.embedding;
+        for (let j = 0; j < DIMENSION; j++) probe[j] = face[j]! + probe[j]! * 0.5;
+        const found = await matcher.searchCoded(probe, 2, options);
+        expect(found).not.toBeNull();
+        expectSameMatches(found!, matcher.search(probe, 2));
+      }
+    }
+
+    it('answers exactly, and follows enrolments, deletions and a reload into its copy', async () => {
+      const { matcher, entries } = codedGallery(40_000, 11);
+      const options = { candidates: 16, helpers: [helper] };
+      await expectExact(matcher, entries, options, 1);
+      // A few changes travel as rows, many as whole blocks; both must reach the helper's copy.
+      // Swap-remove moves the last rows (block 2, the main thread's) into the helper's block 1.
+      for (let i = 0; i < 5; i++) matcher.removeFace(entries[16_384 + i * 7]!.faceId);
+      await expectExact(matcher, entries.slice(39_995), options, 5); // the faces that moved into block 1
+      const moved = entries.slice(20_000, 22_000).map((e, i) => ({ ...e, faceId: `again-${i}`, personId: `again-${i}`, embedding: e.embedding.map((v) => -v) }));
+      for (const entry of moved) matcher.add(entry); // rows 39,995.. : blocks 2, the main thread's
+      for (let i = 0; i < 1500; i++) matcher.removeFace(entries[17_000 + i]!.faceId); // > 1,024 rows of block 1
+      await expectExact(matcher, [...entries.slice(0, 16_000), ...moved], options, 2);
+      const probe = moved[3]!.embedding;
+      expect((await matcher.searchCoded(probe, 1, options))![0]!.personId).toBe('again-3');
+      // A reload: the helper's copy is of the old rows and is sent again whole.
+      const reloaded = randomGallery(seededRandom(12), 36_000, 18_000, DIMENSION);
+      matcher.replaceAll(reloaded);
+      await expectExact(matcher, reloaded, options, 3);
+    });
+
+    it('scans the blocks itself once a helper has failed', async () => {
+      const { matcher, entries } = codedGallery(40_000, 13);
+      const failed = CodedScanHelper.create();
+      await failed.close();
+      expect(failed.broken).not.toBeNull();
+      await expectExact(matcher, entries, { candidates: 16, helpers: [failed] }, 4);
+    });
+  });
+
   it('gives up rather than guess when it cannot prove the winner', async () => {
     // Every face is the same direction within the codes' rounding (each nudged a different amount,
     // so float32 still has one winner): the codes cannot tell who is first.
@@ -285,9 +337,9 @@ describe('GalleryMatcher.searchCoded', () => {
     }));
     const matcher = new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true });
     matcher.replaceAll(entries);
-    expect(await matcher.searchCoded(base, 1, { candidates: 4, threads: 1 })).toBeNull();
+    expect(await matcher.searchCoded(base, 1, { candidates: 4 })).toBeNull();
     // Asked for every row, it needs no proof.
-    expectSameMatches((await matcher.searchCoded(base, 1, { candidates: 500, threads: 1 }))!, matcher.search(base, 1));
+    expectSameMatches((await matcher.searchCoded(base, 1, { candidates: 500 }))!, matcher.search(base, 1));
   });
 
   it('gives up when the gallery changes between blocks, and without codes', async () => {
@@ -299,6 +351,6 @@ describe('GalleryMatcher.searchCoded', () => {
     plain.replaceAll(entries.slice(0, 10));
     expect(await plain.searchCoded(entries[1]!.embedding, 1, CODED)).toBeNull();
     expect(await new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true }).searchCoded(entries[1]!.embedding, 1, CODED)).toEqual([]);
-    await expect(matcher.searchCoded(entries[1]!.embedding, 1, { candidates: 0, threads: 1 })).rejects.toThrow(/candidates/);
+    await expect(matcher.searchCoded(entries[1]!.embedding, 1, { candidates: 0 })).rejects.toThrow(/candidates/);
   });
 });
