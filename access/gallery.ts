@@ -85,6 +85,13 @@ export interface ImportedPerson {
  */
 export const ASYNC_SEARCH_MIN_TEMPLATES = 10_000;
 
+/**
+ * What answered a decision's search: `scan` the synchronous scan (a small gallery), `coded` the
+ * int8 codes with their proof, `float32` the worker's float32 scan (the proof did not hold, or the
+ * coded scan is off), `index` the HNSW index's re-ranked answer.
+ */
+export type DecisionSearchMethod = 'scan' | 'coded' | 'float32' | 'index';
+
 export class Gallery implements GallerySearch, PersonDirectory {
   private readonly people: PeopleRepository;
   private readonly faces: FacesRepository;
@@ -94,6 +101,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private index: AnnSearch | null = null;
   private indexMinTemplates = Number.POSITIVE_INFINITY;
   private confirmBelow: (() => number) | null = null;
+  private readonly searchCounts: Record<DecisionSearchMethod, number> = { scan: 0, coded: 0, float32: 0, index: 0 };
 
   /**
    * With `codedScan`, the matcher also keeps int8 codes of its rows and a campus-sized exact
@@ -127,6 +135,11 @@ export class Gallery implements GallerySearch, PersonDirectory {
     this.indexIfLarge();
   }
 
+  /** How the decision path's searches were answered since start-up (a metric: operators watch `float32`). */
+  get decisionSearches(): Readonly<Record<DecisionSearchMethod, number>> {
+    return this.searchCounts;
+  }
+
   private loadMatcher(): GalleryMatcher {
     // Shared rows: the decision path's scanner reads them from its worker thread in place.
     const matcher = GalleryMatcher.loadFrom(this.templates, this.analyzer.modelId, this.analyzer.dimension, {
@@ -134,6 +147,11 @@ export class Gallery implements GallerySearch, PersonDirectory {
       codedRows: this.codedScan !== null,
     });
     this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
+    // A campus-sized gallery's coded-scan helpers get their blocks now, not at the first decision.
+    const helpers = this.codedScan?.helpers ?? [];
+    if (helpers.length > 0 && matcher.size >= ASYNC_SEARCH_MIN_TEMPLATES) {
+      matcher.prepareCodedScan(helpers).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'coded scan helpers not prepared'));
+    }
     return matcher;
   }
 
@@ -168,7 +186,10 @@ export class Gallery implements GallerySearch, PersonDirectory {
    */
   searchForDecision(probe: Float32Array, k: number): Match[] | Promise<Match[]> {
     const matcher = this.matcher;
-    if (!this.scanner || matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) return matcher.search(probe, k);
+    if (!this.scanner || matcher.size < ASYNC_SEARCH_MIN_TEMPLATES) {
+      this.searchCounts.scan++;
+      return matcher.search(probe, k);
+    }
     this.indexIfLarge();
     if (this.index?.serves(matcher)) return this.index.search(probe, k).then((found) => this.confirmed(found, matcher, probe, k));
     return this.exactSearch(matcher, probe, k);
@@ -178,6 +199,7 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private confirmed(found: Match[] | null, matcher: GalleryMatcher, probe: Float32Array, k: number): Match[] | Promise<Match[]> {
     if (!found) return this.exactSearch(matcher, probe, k);
     if (this.confirmBelow && (found[0]?.score ?? Number.NEGATIVE_INFINITY) < this.confirmBelow()) return this.exactSearch(matcher, probe, k);
+    this.searchCounts.index++;
     return found;
   }
 
@@ -185,8 +207,12 @@ export class Gallery implements GallerySearch, PersonDirectory {
   private async exactSearch(matcher: GalleryMatcher, probe: Float32Array, k: number): Promise<Match[]> {
     if (this.codedScan) {
       const proven = await matcher.searchCoded(probe, k, this.codedScan);
-      if (proven) return proven;
+      if (proven) {
+        this.searchCounts.coded++;
+        return proven;
+      }
     }
+    this.searchCounts.float32++;
     const [matches] = await matcher.searchBatch([probe], k, this.scanner!);
     return matches!;
   }

@@ -467,6 +467,7 @@ export class Appliance {
       brokerState: () => this.connection?.brokerState ?? 'closed',
       modelId: () => this.core.analyzer.modelId,
       galleryTemplates: () => this.gallery.size,
+      decisionSearches: () => this.gallery.decisionSearches,
       expiredTopic: this.topics.expired,
     });
   }

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import type { DecisionMessage, Outcome } from '../access/decision-message.js';
+import type { DecisionSearchMethod } from '../access/gallery.js';
 import type { BrokerState } from './mqtt/connection.js';
 import type { CameraStats } from './camera-worker.js';
 
@@ -22,6 +23,8 @@ export interface MetricSources {
   brokerState(): BrokerState;
   modelId(): string;
   galleryTemplates(): number;
+  /** How the decision path's searches were answered since start-up (Gallery.decisionSearches). */
+  decisionSearches(): Readonly<Record<DecisionSearchMethod, number>>;
   /** Deliveries on this topic are expired decisions reported for audit, not door decisions. */
   readonly expiredTopic: string;
 }
@@ -138,6 +141,18 @@ export class ApplianceMetrics {
       registers,
       collect() {
         this.set(sources()?.galleryTemplates() ?? 0);
+      },
+    });
+    new Counter({
+      name: 'maskgate_decision_searches_total',
+      help: 'Decision searches by what answered them: scan (small gallery), coded (int8 codes, proven exact), float32 (the proof did not hold), index (HNSW)',
+      labelNames: ['method'],
+      registers,
+      collect() {
+        // The gallery's counts only grow within a process, so the mirror is a valid counter.
+        this.reset();
+        const counts = sources()?.decisionSearches();
+        if (counts) for (const [method, count] of Object.entries(counts)) this.inc({ method }, count);
       },
     });
     new Gauge({

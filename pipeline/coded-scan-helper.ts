@@ -65,6 +65,13 @@ parentPort.on('message', (job) => {
 });
 `;
 
+/** What GalleryMatcher.searchCoded needs of a helper: a copy of blocks it can scan. */
+export interface BlockScanHelper extends CodedBlockCopy {
+  /** Why it can no longer scan; null while healthy. */
+  readonly broken: Error | null;
+  scan(probe: Int8Array, count: number, parts: readonly HelperPart[]): Promise<TopRows[]>;
+}
+
 /**
  * How much lower the helper's priority is than its creator's. Measured on this two-core machine:
  * at the same priority, when the scheduler put the helper on the event-loop thread's core, it
@@ -72,7 +79,7 @@ parentPort.on('message', (job) => {
  */
 const HELPER_NICENESS = 10;
 
-export class CodedScanHelper implements CodedBlockCopy {
+export class CodedScanHelper implements BlockScanHelper {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (found: TopRows[]) => void; reject: (err: Error) => void }>();
   private failure: Error | null = null;
@@ -106,7 +113,6 @@ export class CodedScanHelper implements CodedBlockCopy {
     this.post({ op: 'rows', block, dimension, offsets, codes }, [offsets.buffer, codes.buffer]);
   }
 
-  /** Per part, the `count` rows (within its block) whose codes have the largest dot with `probe`. */
   scan(probe: Int8Array, count: number, parts: readonly HelperPart[]): Promise<TopRows[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;

@@ -12,7 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { l2Norm } from './vector.js';
 import { CodedError } from './coded-error.js';
 import { CodedRows } from './coded-rows.js';
-import type { CodedScanHelper, HelperPart } from './coded-scan-helper.js';
+import type { BlockScanHelper, HelperPart } from './coded-scan-helper.js';
 import { topRowsByCodeDot, type TopRows } from './int8-top-rows.js';
 import { approximateScore, encodeProbe, scoreErrorBound } from './template-codes.js';
 
@@ -78,7 +78,7 @@ export interface CodedSearchOptions {
   /** Rows per block whose codes score best, re-ranked exactly in float32. */
   readonly candidates: number;
   /** Threads that scan their share of the blocks beside this one (coded-scan-helper.ts). */
-  readonly helpers?: readonly CodedScanHelper[];
+  readonly helpers?: readonly BlockScanHelper[];
 }
 
 /** This thread's scan releases the event loop after this many rows (~2 ms of the int8 kernel). */
@@ -377,25 +377,21 @@ export class GalleryMatcher {
     const threads = helpers.length + 1;
 
     const parts: { block: number; found: TopRows }[] = [];
-    const helperScans: Promise<void>[] = [];
-    if (helpers.length > 0) {
-      codes.mirrorTo(helpers);
-      let sentSinceYield = 0;
-      for (let i = 0; i < helpers.length; i++) {
-        const owned: HelperPart[] = [];
-        for (let block = i + 1; block < blockCount; block += threads) {
-          owned.push({ block, rows: rowsIn(block) });
-          sentSinceYield += codes.sendBlock(block, rowsIn(block), helpers[i]!);
-          if (sentSinceYield >= CODED_YIELD_BYTES_SENT) {
-            await nextTurn();
-            if (!unchanged()) return null;
-            sentSinceYield = 0;
-          }
-        }
-        if (owned.length === 0) continue;
-        helperScans.push(helpers[i]!.scan(probeCodes.codes, options.candidates, owned).then((found) => found.forEach((top, j) => parts.push({ block: owned[j]!.block, found: top }))));
+    const owned = await this.sendHelpersTheirBlocks(rows, helpers);
+    if (!owned || !unchanged()) return null;
+    // Each settles to whether its helper answered, so a helper failing while this thread still
+    // scans is handled, never an unhandled rejection. A helper that failed keeps its failure
+    // (later searches scan its blocks here); this search lets the caller's exact scan answer.
+    const helperScans = owned.map(async (mine, i) => {
+      if (mine.length === 0) return true; // a gallery of a block or two
+      try {
+        const found = await helpers[i]!.scan(probeCodes.codes, options.candidates, mine);
+        found.forEach((top, j) => parts.push({ block: mine[j]!.block, found: top }));
+        return true;
+      } catch {
+        return false;
       }
-    }
+    });
     let scannedSinceYield = 0;
     for (let block = 0; block < blockCount; block += threads) {
       if (scannedSinceYield >= CODED_YIELD_ROWS) {
@@ -406,9 +402,7 @@ export class GalleryMatcher {
       parts.push({ block, found: topRowsByCodeDot(codes.block(block, rowsIn(block)), probeCodes.codes, options.candidates) });
       scannedSinceYield += rowsIn(block);
     }
-    // A helper that failed keeps its failure (later searches scan its blocks here); this one
-    // lets the caller's exact scan answer.
-    if (!(await Promise.all(helperScans).then(() => true, () => false)) || !unchanged()) return null;
+    if (!(await Promise.all(helperScans)).every(Boolean) || !unchanged()) return null;
 
     const candidates: number[] = [];
     // The highest code dot product that some row left out of the candidates may have.
@@ -423,6 +417,45 @@ export class GalleryMatcher {
     if (leftOutBelow === Number.NEGATIVE_INFINITY) return people.slice(0, topK); // every row was re-ranked
     const ceiling = approximateScore(leftOutBelow, probeCodes) + scoreErrorBound(codes.largestError, probeCodes);
     return people.length >= topK && people[topK - 1]!.score > ceiling ? people.slice(0, topK) : null;
+  }
+
+  /**
+   * Sends `helpers` the blocks they scan (searchCoded does it too, but the first time that is the
+   * whole gallery: 60 ms at 100,000 templates, 240 ms at a million). Called after a load, so the
+   * first decision does not pay for it. False if the gallery changed meanwhile (the next search
+   * sends what is left).
+   */
+  async prepareCodedScan(helpers: readonly BlockScanHelper[]): Promise<boolean> {
+    return (await this.sendHelpersTheirBlocks(this.rows, helpers)) !== null;
+  }
+
+  /**
+   * Brings each helper's copy of its blocks (block b goes to helper b mod (helpers + 1) - 1) up
+   * to date, releasing the event loop every CODED_YIELD_BYTES_SENT. Returns each helper's blocks,
+   * or null when the gallery changed while the loop was released.
+   */
+  private async sendHelpersTheirBlocks(rows: GalleryRows, helpers: readonly BlockScanHelper[]): Promise<HelperPart[][] | null> {
+    const codes = rows.codes;
+    if (!codes || helpers.length === 0) return [];
+    const version = rows.version;
+    const threads = helpers.length + 1;
+    const blockCount = codes.blockCount(rows.count);
+    codes.mirrorTo(helpers);
+    const owned: HelperPart[][] = helpers.map(() => []);
+    let sentSinceYield = 0;
+    for (let block = 0; block < blockCount; block++) {
+      const helper = (block % threads) - 1;
+      if (helper < 0) continue;
+      const inBlock = Math.min(codes.blockRows, rows.count - block * codes.blockRows);
+      owned[helper]!.push({ block, rows: inBlock });
+      sentSinceYield += codes.sendBlock(block, inBlock, helpers[helper]!);
+      if (sentSinceYield >= CODED_YIELD_BYTES_SENT) {
+        await nextTurn();
+        if (this.rows !== rows || rows.version !== version) return null;
+        sentSinceYield = 0;
+      }
+    }
+    return owned;
   }
 
   /**

@@ -44,6 +44,7 @@ function fakeSources(overrides: Partial<MetricSources> = {}): MetricSources {
     brokerState: () => 'connected',
     modelId: () => 'fr_feature@abc',
     galleryTemplates: () => 12,
+    decisionSearches: () => ({ scan: 0, coded: 41, float32: 2, index: 0 }),
     expiredTopic: 'maskgate/a/expired',
     ...overrides,
   };
@@ -63,6 +64,8 @@ describe('ApplianceMetrics', () => {
     expect(s.get('maskgate_broker_connected')).toBe(1);
     expect(s.get('maskgate_gallery_templates')).toBe(12);
     expect(s.get('maskgate_model_info{model_id="fr_feature@abc"}')).toBe(1);
+    expect(s.get('maskgate_decision_searches_total{method="coded"}')).toBe(41);
+    expect(s.get('maskgate_decision_searches_total{method="float32"}')).toBe(2);
     for (const outcome of ['grant', 'deny', 'unknown']) expect(s.get(`maskgate_decisions_total{door="lobby",outcome="${outcome}"}`)).toBe(0);
     // Two appliances in one process do not collide: nothing went to prom-client's global registry.
     expect(() => new ApplianceMetrics({ processMetrics: false })).not.toThrow();

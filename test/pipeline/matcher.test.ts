@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodedScanHelper } from '../../pipeline/coded-scan-helper.js';
+import { CodedScanHelper, type BlockScanHelper } from '../../pipeline/coded-scan-helper.js';
 import { GalleryMatcher, MatcherError, type CodedSearchOptions, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
 import { seededRandom } from '../../synthetic/seeded-random.js';
 
@@ -315,6 +315,47 @@ describe('GalleryMatcher.searchCoded', () => {
       const reloaded = randomGallery(seededRandom(12), 36_000, 18_000, DIMENSION);
       matcher.replaceAll(reloaded);
       await expectExact(matcher, reloaded, options, 3);
+    });
+
+    it('lets the exact scan answer when a helper fails during a search, and scans alone after', async () => {
+      // 140,000 rows, so that this thread's share (every other block of 16,384) passes the 65,536
+      // rows after which it releases the event loop: the helper fails while it is released.
+      const random = seededRandom(17);
+      const entries = randomGallery(random, 140_000, 70_000, DIMENSION);
+      const matcher = new GalleryMatcher({ modelId: 'm', dimension: DIMENSION, codedRows: true });
+      matcher.replaceAll(entries);
+      let failure: Error | null = null;
+      const failing: BlockScanHelper = {
+        mirrorOf: null,
+        get broken() {
+          return failure;
+        },
+        putBlock: () => {},
+        putRows: () => {},
+        scan: () =>
+          new Promise((_, reject) =>
+            setImmediate(() => {
+              failure = new Error('helper thread died');
+              reject(failure);
+            }),
+          ),
+      };
+      const probe = entries[5]!.embedding;
+      expect(await matcher.searchCoded(probe, 1, { candidates: 16, helpers: [failing] })).toBeNull();
+      // Failed once, never trusted again: this thread scans every block.
+      const alone = await matcher.searchCoded(probe, 1, { candidates: 16, helpers: [failing] });
+      expectSameMatches(alone!, matcher.search(probe, 1));
+    });
+
+    it('sends a helper its blocks ahead of the first search', async () => {
+      const { matcher, entries } = codedGallery(40_000, 19);
+      const sent: string[] = [];
+      const recording = { mirrorOf: null as object | null, putBlock: (block: number) => sent.push(`block ${block}`), putRows: () => sent.push('rows') };
+      expect(await matcher.prepareCodedScan([{ ...recording, broken: null, scan: () => Promise.resolve([]) }])).toBe(true);
+      expect(sent).toEqual(['block 1']); // blocks 0 and 2 are this thread's
+      // With the real helper: prepared, then the first search sends nothing and is exact.
+      expect(await matcher.prepareCodedScan([helper])).toBe(true);
+      await expectExact(matcher, entries, { candidates: 16, helpers: [helper] }, 6);
     });
 
     it('scans the blocks itself once a helper has failed', async () => {
