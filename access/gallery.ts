@@ -148,9 +148,8 @@ export class Gallery implements GallerySearch, PersonDirectory {
     });
     this.logger.info({ modelId: this.analyzer.modelId, templates: matcher.size, people: matcher.personCount }, 'gallery loaded');
     // A campus-sized gallery's coded-scan helpers get their blocks now, not at the first decision.
-    const helpers = this.codedScan?.helpers ?? [];
-    if (helpers.length > 0 && matcher.size >= ASYNC_SEARCH_MIN_TEMPLATES) {
-      matcher.prepareCodedScan(helpers).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'coded scan helpers not prepared'));
+    if (this.codedScan?.helpers?.length && matcher.size >= ASYNC_SEARCH_MIN_TEMPLATES) {
+      matcher.prepareCodedScan(this.codedScan).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'coded scan helpers not prepared'));
     }
     return matcher;
   }

@@ -13,12 +13,15 @@
 //   nice -n 10 node dist/bench/decision-search.js [--sizes 100000,1000000] [--probes 20]
 //     [--quantizations f32,f16,i8] [--exact-probes 10] [--threshold 0.35]
 //     [--connectivity 16] [--expansion-add 128] [--expansion-search 128] [--candidates 64] [--build-threads 1]
-//     [--coded-candidates 32] [--coded-threads 1,2] [--gap-ms 5]
+//     [--coded-candidates 32] [--coded-threads 1,2] [--pin on,off] [--gap-ms 5]
+//
+// --pin: the coded scan's threads each on a CPU of its own, as the appliance starts them
+// (search.pinCodedThreads, pipeline/coded-scan-threads.ts), or left to the scheduler; both by default.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { AnnQuantization } from '../pipeline/ann-index-worker.js';
 import { AnnSearch, type AnnSearchEvent } from '../pipeline/ann-search.js';
-import { CodedScanHelper } from '../pipeline/coded-scan-helper.js';
+import { startCodedScanThreads } from '../pipeline/coded-scan-threads.js';
 import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
 import { GalleryMatcher, type Match } from '../pipeline/matcher.js';
 import { clusteredGallery, nearby, PROBE_SPREAD, randomProbes, Xorshift32 } from './sections/gallery-data.js';
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       'build-threads': { type: 'string', default: '1' },
       'coded-candidates': { type: 'string', default: '32' },
       'coded-threads': { type: 'string', default: '1,2' },
+      pin: { type: 'string', default: 'on,off' },
       'gap-ms': { type: 'string', default: '5' },
     },
   });
@@ -127,9 +131,12 @@ async function main(): Promise<void> {
     const exactRun = await timeProbes(probes.slice(0, Number(values['exact-probes'])), gapMs, async (p) => (await matcher.searchBatch([p], 1, scanner))[0]![0]);
     const { top1: _exactTop1, ...exactTimes } = exactRun;
     record({ templates, method: 'exact scan, onnxruntime worker', galleryMiB, ...exactTimes });
-    for (const threads of values['coded-threads'].split(',').map(Number)) {
-      const helpers = Array.from({ length: threads - 1 }, () => CodedScanHelper.create());
-      const options = { candidates: Number(values['coded-candidates']), helpers };
+    const layouts = values['coded-threads'].split(',').map(Number).flatMap((threads) =>
+      threads === 1 ? [{ threads, pin: false }] : values.pin.split(',').map((pin) => ({ threads, pin: pin === 'on' })),
+    );
+    for (const { threads, pin } of layouts) {
+      const { helpers, scanHere, helperCpus, notPinned } = await startCodedScanThreads(threads, { pin });
+      const options = { candidates: Number(values['coded-candidates']), helpers, scanHere };
       const run = await timeProbes(probes, gapMs, async (p) => {
         const found = await matcher.searchCoded(p, 1, options);
         return found ? found[0] : (await matcher.searchBatch([p], 1, scanner))[0]![0];
@@ -142,6 +149,8 @@ async function main(): Promise<void> {
       record({
         templates,
         method: `coded scan, int8 + float32 re-rank, ${threads} thread(s)`,
+        helperCpus: helperCpus?.join(',') ?? (pin ? `not pinned: ${notPinned}` : 'not pinned'),
+        eventLoopThreadScans: scanHere,
         candidatesPerBlock: options.candidates,
         ...times,
         // Probes the coded scan could not prove: the exact scan answered them (in the times above).

@@ -13,7 +13,7 @@ import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
 import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
 import { WorkerGalleryScanner } from '../pipeline/gallery-scan-worker.js';
-import { CodedScanHelper } from '../pipeline/coded-scan-helper.js';
+import { startCodedScanThreads, type CodedScanThreads } from '../pipeline/coded-scan-threads.js';
 import { AnnSearch, type AnnSearchEvent } from '../pipeline/ann-search.js';
 import { FaceAnalyzer } from '../pipeline/face-analyzer.js';
 import type { QualityProfiles } from '../pipeline/quality.js';
@@ -84,13 +84,13 @@ export class Core {
     private readonly scanner: WorkerGalleryScanner,
     logger: Logger,
     private readonly index: AnnSearch | null = null,
-    private readonly codedHelpers: readonly CodedScanHelper[] = [],
+    private readonly codedThreads: CodedScanThreads | null = null,
   ) {
     this.screen = new FaceScreen(pad, maskClassifier, (stage, err) => logger.warn({ stage, err: err.message }, 'face screening failed'));
     this.matching = config.matching;
     this.doors = config.doors;
     const { codedScan, codedCandidates } = config.search;
-    const coded = codedScan ? { candidates: codedCandidates, helpers: codedHelpers } : null;
+    const coded = codedScan && codedThreads ? { candidates: codedCandidates, helpers: codedThreads.helpers, scanHere: codedThreads.scanHere } : null;
     this.gallery = new Gallery(db, analyzer, () => this.matching.threshold, logger, coded);
     this.access = new SitePolicy(db);
     // A campus-sized gallery is searched exactly without holding the event loop: on its int8 codes
@@ -125,8 +125,12 @@ export class Core {
     const indexOptions = { connectivity, expansionAdd, expansionSearch, quantization, candidates, addThreads: buildThreads };
     const annSearch = config.search.index ? new AnnSearch(indexOptions, (event) => logIndexState(logger, event)) : null;
     // The coded scan's threads beyond this one: each scans its share of the blocks (its own copy).
-    const codedHelpers = config.search.codedScan ? Array.from({ length: config.search.codedThreads - 1 }, () => CodedScanHelper.create()) : [];
-    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger, annSearch, codedHelpers);
+    const codedThreads = config.search.codedScan ? await startCodedScanThreads(config.search.codedThreads, { pin: config.search.pinCodedThreads }) : null;
+    if (codedThreads) {
+      const { helpers, scanHere, helperCpus, notPinned } = codedThreads;
+      logger.info({ helpers: helpers.length, eventLoopScans: scanHere, helperCpus, notPinned }, 'coded scan threads started');
+    }
+    return new Core(config, db, detector, embedder, analyzer, pad, maskClassifier, scanner, logger, annSearch, codedThreads);
   }
 
   /** Site and per-door thresholds follow a config reload (camera overrides need a restart anyway). */
@@ -143,7 +147,7 @@ export class Core {
   async close(): Promise<void> {
     await this.scanner.close();
     await this.index?.close();
-    await Promise.all(this.codedHelpers.map((helper) => helper.close()));
+    await Promise.all((this.codedThreads?.helpers ?? []).map((helper) => helper.close()));
     await this.embedder.close();
     await this.pad.close();
     await this.maskClassifier.close();

@@ -445,6 +445,10 @@ export const SearchConfigSchema = Type.Object(
       maximum: 16,
       default: 2,
     }),
+    pinCodedThreads: Type.Boolean({
+      title: 'Give each thread that scans the codes a CPU of its own where the appliance may use that many (the event-loop thread then only sends the probe and re-ranks; off: the scheduler places them)',
+      default: true,
+    }),
     index: Type.Boolean({
       title: 'Put an approximate HNSW index in front of the exact scan (for galleries of millions; answers re-ranked exactly, denials confirmed by the exact scan)',
       default: false,

@@ -35,6 +35,7 @@ export class CodedRows {
    * reload (replaceAll) starts afresh.
    */
   largestError = 0;
+  private mirroredLayout = '';
 
   constructor(
     readonly dimension: number,
@@ -79,12 +80,14 @@ export class CodedRows {
   }
 
   /**
-   * Makes these rows the ones `helpers` copy: when any of them last held another gallery's rows
-   * (a first scan, a reload), every block is sent whole again.
+   * Makes these rows the ones `helpers` copy, each block going to the helper that `layout` names
+   * (any string that changes when the share-out does): when any of them last held another
+   * gallery's rows (a first scan, a reload) or the layout changed, every block is sent whole again.
    */
-  mirrorTo(helpers: readonly CodedBlockCopy[]): void {
-    if (helpers.every((helper) => helper.mirrorOf === this)) return;
+  mirrorTo(helpers: readonly CodedBlockCopy[], layout = ''): void {
+    if (layout === this.mirroredLayout && helpers.every((helper) => helper.mirrorOf === this)) return;
     for (const helper of helpers) helper.mirrorOf = this;
+    this.mirroredLayout = layout;
     this.unsent.fill('whole');
   }
 

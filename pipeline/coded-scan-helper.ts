@@ -1,7 +1,7 @@
-// A second core for the coded scan (GalleryMatcher.searchCoded). The int8 kernel reads every code
+// Another core for the coded scan (GalleryMatcher.searchCoded). The int8 kernel reads every code
 // once per probe, so one thread is bound by how fast one core streams memory (~3.2 ms per 100,000
 // 512-D codes here); two threads, each scanning its own blocks, measured 1.8 ms for the same
-// 100,000. usearch takes only memory it owns (not a SharedArrayBuffer), so a helper keeps its own
+// 100,000. coded-scan-threads.ts decides how many helpers there are and pins them. usearch takes only memory it owns (not a SharedArrayBuffer), so a helper keeps its own
 // copy of the blocks it scans, kept in step by CodedRows (coded-rows.ts): whole blocks the first
 // time, changed rows after that. Messages are handled in the order they were posted, so a scan
 // always sees every change sent before it.
@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { CodedBlockCopy } from './coded-rows.js';
 import type { TopRows } from './int8-top-rows.js';
+import { pinThread } from './thread-affinity.js';
 import { closeWorker } from './worker-shutdown.js';
 
 /** The first `rows` rows of block `block`, to be scanned for their `count` best code dots. */
@@ -24,6 +25,8 @@ type Job =
 
 interface Reply {
   readonly id: number;
+  /** The first message: the kernel's id of the helper's thread (null where it has none to read). */
+  readonly threadId?: number | null;
   readonly found?: TopRows[];
   readonly error?: string;
 }
@@ -39,6 +42,10 @@ const { exactSearch } = require(workerData.usearchPath);
 // Below the event-loop thread and the camera models (on Linux a worker's priority is its own):
 // where the two share a core, they go first and the helper scans in what is left.
 try { require('node:os').setPriority(Math.min(19, require('node:os').getPriority() + workerData.niceness)); } catch {}
+// Its thread id, so that the creator can give it a CPU of its own (thread-affinity.ts).
+let threadId = null;
+try { threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()) || null; } catch {}
+parentPort.postMessage({ id: -1, threadId });
 const blocks = [];
 parentPort.on('message', (job) => {
   if (job.op === 'close') return parentPort.close(); // jobs run one at a time: nothing in flight
@@ -69,13 +76,15 @@ parentPort.on('message', (job) => {
 export interface BlockScanHelper extends CodedBlockCopy {
   /** Why it can no longer scan; null while healthy. */
   readonly broken: Error | null;
+  /** The best `count` rows of each part, in order. */
   scan(probe: Int8Array, count: number, parts: readonly HelperPart[]): Promise<TopRows[]>;
 }
 
 /**
  * How much lower the helper's priority is than its creator's. Measured on this two-core machine:
  * at the same priority, when the scheduler put the helper on the event-loop thread's core, it
- * held the loop for up to 10.2 ms per probe at 1M templates (6.5 ms with no helper).
+ * held the loop for up to 10.2 ms per probe at 1M templates (6.5 ms with no helper); pinned
+ * helpers at the same priority held it 13.3 ms.
  */
 const HELPER_NICENESS = 10;
 
@@ -85,8 +94,11 @@ export class CodedScanHelper implements BlockScanHelper {
   private failure: Error | null = null;
   /** Whose blocks the copy holds (CodedRows.mirrorTo): another gallery's rows are sent afresh. */
   mirrorOf: object | null = null;
+  private readonly threadId: Promise<number | null>;
+  private announceThreadId: (threadId: number | null) => void = () => {};
 
   private constructor(private readonly worker: Worker) {
+    this.threadId = new Promise((resolve) => (this.announceThreadId = resolve));
     worker.on('message', (reply: Reply) => this.settle(reply));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`coded scan helper exited (${code})`)));
@@ -101,6 +113,15 @@ export class CodedScanHelper implements BlockScanHelper {
   /** Why the helper can no longer scan (a failed update, the worker gone); null while healthy. */
   get broken(): Error | null {
     return this.failure;
+  }
+
+  /** Runs the helper on `cpu` only (Linux; rejects with the reason where it cannot). */
+  async pinTo(cpu: number): Promise<void> {
+    this.worker.ref(); // an idle helper does not keep the process alive, but this wait must
+    const threadId = await this.threadId;
+    if (this.pending.size === 0) this.worker.unref();
+    if (threadId === null) throw new Error(this.failure?.message ?? 'the helper thread has no thread id to pin (not Linux?)');
+    await pinThread(threadId, [cpu]);
   }
 
   /** Block `block` (`blockBytes` of codes) holds `codes` from its start (transferred, not copied). */
@@ -134,6 +155,7 @@ export class CodedScanHelper implements BlockScanHelper {
   }
 
   private settle(reply: Reply): void {
+    if (reply.id === -1) return this.announceThreadId(reply.threadId ?? null);
     // An update that failed leaves the copy unknown: every later scan would be unproven.
     if (reply.id === 0) return this.fail(new Error(`coded scan helper update failed: ${reply.error}`));
     const waiter = this.pending.get(reply.id);
@@ -146,6 +168,7 @@ export class CodedScanHelper implements BlockScanHelper {
 
   private fail(err: Error): void {
     this.failure ??= err;
+    this.announceThreadId(null); // a helper that never started has no thread to pin
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
   }

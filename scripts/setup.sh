@@ -9,6 +9,8 @@ need_apt=()
 command -v ffmpeg >/dev/null || need_apt+=(ffmpeg)
 command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+# taskset pins the coded scan's helper threads (pipeline/thread-affinity.ts); Essential on Debian.
+command -v taskset >/dev/null || need_apt+=(util-linux)
 # For the console's browser tests: Debian's Chromium, driven by playwright-core (no browser download).
 command -v chromium >/dev/null || need_apt+=(chromium)
 # For the RTSP capture tests: GStreamer's RTSP server serves a local test stream.

@@ -1,8 +1,8 @@
 // A campus-sized gallery in the decision path of a real Appliance, on its default search
 // settings: 12,000 enrolled templates of other people (random directions, as near-orthogonal to a
 // real face as strangers are) and one person enrolled from a photo, who then walks past the door
-// masked on a clip. The decisions go through the int8 coded scan with its helper thread (the
-// default), are proven exact (no float32 fallback), grant the right person, and a stranger
+// masked on a clip. The decisions go through the int8 coded scan with its helper threads (the
+// default: each on a CPU of its own where there are two), are proven exact (no float32 fallback), grant the right person, and a stranger
 // walking past another door (unmasked: at this size the synthetic mask hides their face from
 // the detector) is refused.
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { ASYNC_SEARCH_MIN_TEMPLATES } from '../../access/gallery.js';
 import { Appliance } from '../../daemon/appliance.js';
 import { configFromObject } from '../../firmware-config/load.js';
 import { readImageFile } from '../../pipeline/image.js';
+import { allowedCpus } from '../../pipeline/thread-affinity.js';
 import { FacesRepository } from '../../store/faces-repository.js';
 import { PeopleRepository } from '../../store/people-repository.js';
 import { TemplatesRepository } from '../../store/templates-repository.js';
@@ -54,6 +55,7 @@ describe('a campus-sized gallery in the decision path', () => {
   let appliance: Appliance;
   let personId: string;
   const messages: DecisionMessage[] = [];
+  const logLines: Record<string, unknown>[] = [];
   const at = (doorId: string) => messages.filter((m) => m.doorId === doorId && m.reason !== 'no_usable_face');
 
   beforeAll(async () => {
@@ -76,7 +78,7 @@ describe('a campus-sized gallery in the decision path', () => {
         // this test is about the search, so PAD is off.
         pad: { enabled: false },
       }),
-      pino({ level: 'silent' }),
+      pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }),
     );
     const largestFace = async (file: string) => {
       const photo = await readImageFile(join(ASSETS, file));
@@ -107,6 +109,16 @@ describe('a campus-sized gallery in the decision path', () => {
   it('grants the enrolled person among 12,000 other templates, and refuses the stranger', () => {
     for (const m of at('lobby')) expect(m).toMatchObject({ outcome: 'grant', reason: 'match', personId });
     for (const m of at('yard')) expect(m).toMatchObject({ outcome: 'deny', reason: 'no_match', personId: null });
+  });
+
+  it('started the coded scan on two helpers pinned to CPUs of their own where the machine has two', () => {
+    const started = logLines.find((line) => line.msg === 'coded scan threads started');
+    const cpus = allowedCpus();
+    if (cpus !== null && cpus.length >= 2) {
+      expect(started).toMatchObject({ helpers: 2, eventLoopScans: false, helperCpus: cpus.slice(-2), notPinned: null });
+    } else {
+      expect(started).toMatchObject({ helpers: 1, eventLoopScans: true, helperCpus: null });
+    }
   });
 
   it('answered every decision from the int8 codes with a proof, never the synchronous or float32 scan', () => {

@@ -10,6 +10,7 @@ describe('search config', () => {
       codedScan: true,
       codedCandidates: 32,
       codedThreads: 2,
+      pinCodedThreads: true,
       index: false,
       indexMinTemplates: 20_000,
       connectivity: 16,
@@ -28,6 +29,7 @@ describe('search config', () => {
     expect(() => parseConfig({ search: { candidates: 0 } })).toThrow(/\/search\/candidates/);
     expect(() => parseConfig({ search: { codedCandidates: 0 } })).toThrow(/\/search\/codedCandidates/);
     expect(() => parseConfig({ search: { codedThreads: 0 } })).toThrow(/\/search\/codedThreads/);
+    expect(() => parseConfig({ search: { pinCodedThreads: 'yes' } })).toThrow(/\/search\/pinCodedThreads/);
     expect(() => parseConfig({ search: { indexMinTemplates: 10 } })).toThrow(/\/search\/indexMinTemplates/);
     expect(() => parseConfig({ search: { savePath: '/tmp/index' } })).toThrow('/search: unknown key "savePath"');
   });

@@ -94,4 +94,17 @@ describe('CodedRows copies for a helper thread', () => {
     expect(first.sendBlock(1, 4, copy)).toBe(16);
     expect(Array.from(copy.blocks[1]!.subarray(0, 16))).toEqual(Array.from(first.block(1, 4)));
   });
+
+  it('sends every block whole again when the blocks are shared out differently', () => {
+    const rows = new CodedRows(4, 16);
+    for (let i = 0; i < 20; i++) rows.set(i, row(i));
+    const copy = new RecordingCopy();
+    rows.mirrorTo([copy], 'one helper and this thread');
+    expect(rows.sendBlock(1, 4, copy)).toBe(16);
+    rows.mirrorTo([copy], 'one helper and this thread');
+    expect(rows.sendBlock(1, 4, copy)).toBe(0); // same share-out: its copy is current
+    rows.mirrorTo([copy], 'two helpers'); // block 0 may now be this helper's: it has never had it
+    expect(rows.sendBlock(0, 16, copy)).toBe(64);
+    expect(rows.sendBlock(1, 4, copy)).toBe(16);
+  });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedScanHelper, type BlockScanHelper } from '../../pipeline/coded-scan-helper.js';
+import { topRowsByCodeDot } from '../../pipeline/int8-top-rows.js';
 import { GalleryMatcher, MatcherError, type CodedSearchOptions, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
 import { seededRandom } from '../../synthetic/seeded-random.js';
 
@@ -317,7 +318,7 @@ describe('GalleryMatcher.searchCoded', () => {
       await expectExact(matcher, reloaded, options, 3);
     });
 
-    it('lets the exact scan answer when a helper fails during a search, and scans alone after', async () => {
+    it('scans the blocks of a helper that fails during a search itself, and scans alone after', async () => {
       // 140,000 rows, so that this thread's share (every other block of 16,384) passes the 65,536
       // rows after which it releases the event loop: the helper fails while it is released.
       const random = seededRandom(17);
@@ -341,7 +342,9 @@ describe('GalleryMatcher.searchCoded', () => {
           ),
       };
       const probe = entries[5]!.embedding;
-      expect(await matcher.searchCoded(probe, 1, { candidates: 16, helpers: [failing] })).toBeNull();
+      const during = await matcher.searchCoded(probe, 1, { candidates: 16, helpers: [failing] });
+      expect(failure).not.toBeNull();
+      expectSameMatches(during!, matcher.search(probe, 1));
       // Failed once, never trusted again: this thread scans every block.
       const alone = await matcher.searchCoded(probe, 1, { candidates: 16, helpers: [failing] });
       expectSameMatches(alone!, matcher.search(probe, 1));
@@ -351,11 +354,90 @@ describe('GalleryMatcher.searchCoded', () => {
       const { matcher, entries } = codedGallery(40_000, 19);
       const sent: string[] = [];
       const recording = { mirrorOf: null as object | null, putBlock: (block: number) => sent.push(`block ${block}`), putRows: () => sent.push('rows') };
-      expect(await matcher.prepareCodedScan([{ ...recording, broken: null, scan: () => Promise.resolve([]) }])).toBe(true);
+      expect(await matcher.prepareCodedScan({ helpers: [{ ...recording, broken: null, scan: () => Promise.resolve([]) }] })).toBe(true);
       expect(sent).toEqual(['block 1']); // blocks 0 and 2 are this thread's
       // With the real helper: prepared, then the first search sends nothing and is exact.
-      expect(await matcher.prepareCodedScan([helper])).toBe(true);
+      expect(await matcher.prepareCodedScan({ helpers: [helper] })).toBe(true);
       await expectExact(matcher, entries, { candidates: 16, helpers: [helper] }, 6);
+    });
+
+    it('leaves every block to the helpers when this thread is not to scan, and re-sends them when the share-out changes', async () => {
+      const { matcher, entries } = codedGallery(40_000, 23);
+      const sent: string[][] = [[], []];
+      const scanned: number[][] = [[], []];
+      const recording = (i: number): BlockScanHelper => ({
+        mirrorOf: null,
+        broken: null,
+        putBlock: (block) => sent[i]!.push(`block ${block}`),
+        putRows: () => sent[i]!.push('rows'),
+        scan: (_probe, _count, parts) => {
+          scanned[i]!.push(...parts.map((part) => part.block));
+          return Promise.resolve(parts.map(() => ({ rows: [], dots: [] })));
+        },
+      });
+      const helpers = [recording(0), recording(1)];
+      expect(await matcher.prepareCodedScan({ helpers, scanHere: false })).toBe(true);
+      expect(sent).toEqual([['block 0', 'block 2'], ['block 1']]);
+      await matcher.searchCoded(entries[0]!.embedding, 1, { candidates: 16, helpers, scanHere: false });
+      expect(scanned).toEqual([[0, 2], [1]]); // and none here
+      // This thread takes a share again: the helpers' copies are laid out afresh, whole.
+      sent[0] = [];
+      sent[1] = [];
+      expect(await matcher.prepareCodedScan({ helpers, scanHere: true })).toBe(true);
+      expect(sent).toEqual([['block 1'], ['block 2']]);
+
+      // Two real helpers, this thread only re-ranking: exact, and it follows changes.
+      const second = CodedScanHelper.create();
+      try {
+        const options = { candidates: 16, helpers: [helper, second], scanHere: false };
+        await expectExact(matcher, entries, options, 7);
+        for (let i = 0; i < 3000; i++) matcher.removeFace(entries[i * 5]!.faceId);
+        await expectExact(matcher, entries.filter((_, i) => i % 5 !== 0 || i >= 15_000), options, 8);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('stops waiting for a helper whose core is busy and scans its blocks itself', async () => {
+      const { matcher, entries } = codedGallery(40_000, 31);
+      // Helpers with a copy like the real one's, answering after `delayMs` (a busy core).
+      const slow = (delayMs: () => number) => {
+        const blocks = new Map<number, Int8Array<ArrayBuffer>>();
+        const state = { answered: 0, timers: [] as NodeJS.Timeout[] };
+        const helper: BlockScanHelper = {
+          mirrorOf: null,
+          broken: null,
+          putBlock: (block, blockBytes, codes) => {
+            const copy = new Int8Array(blockBytes);
+            copy.set(codes);
+            blocks.set(block, copy);
+          },
+          putRows: (block, dimension, offsets, codes) => offsets.forEach((offset, i) => blocks.get(block)!.set(codes.subarray(i * dimension, (i + 1) * dimension), offset * dimension)),
+          scan: (probe, count, parts) =>
+            new Promise((resolve) => {
+              const timer = setTimeout(() => {
+                state.answered++;
+                resolve(parts.map(({ block, rows }) => topRowsByCodeDot(blocks.get(block)!.subarray(0, rows * probe.length), probe, count)));
+              }, delayMs());
+              state.timers.push(timer);
+            }),
+        };
+        return { helper, state };
+      };
+      let lateMs = 0;
+      const prompt = slow(() => 0);
+      const late = slow(() => lateMs);
+      const options = { candidates: 16, helpers: [prompt.helper, late.helper], scanHere: false };
+      // Both answer promptly at first: the matcher learns how long an answer takes.
+      for (let i = 0; i < 4; i++) expectSameMatches((await matcher.searchCoded(entries[i]!.embedding, 1, options))!, matcher.search(entries[i]!.embedding, 1));
+      expect(late.state.answered).toBe(4);
+      lateMs = 60_000;
+      const probe = entries[30_000]!.embedding; // in block 1, the late helper's
+      const found = await matcher.searchCoded(probe, 2, options);
+      expect(late.state.answered).toBe(4); // answered without it
+      expectSameMatches(found!, matcher.search(probe, 2));
+      expect(found![0]!.personId).toBe(entries[30_000]!.personId);
+      late.state.timers.forEach((timer) => clearTimeout(timer));
     });
 
     it('scans the blocks itself once a helper has failed', async () => {
