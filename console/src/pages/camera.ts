@@ -31,9 +31,10 @@ export function cameraCapture(upload: (photo: Blob) => Promise<void>): { element
         stream = s;
         video.srcObject = s;
         video.hidden = false;
-        take.hidden = false;
         start.textContent = 'Stop camera';
         await video.play();
+        // Only now: before the first frame the video has no size, and a photo would be empty.
+        take.hidden = false;
         status.textContent = 'Look at the camera without a mask, then take the photo.';
         take.focus();
       })
@@ -41,6 +42,10 @@ export function cameraCapture(upload: (photo: Blob) => Promise<void>): { element
   });
 
   take.addEventListener('click', () => {
+    if (video.videoWidth === 0 || video.videoHeight === 0) {
+      status.textContent = 'The camera has not shown a picture yet; take the photo again in a moment.';
+      return;
+    }
     const canvas = document.createElement('canvas');
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
