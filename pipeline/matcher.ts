@@ -8,13 +8,10 @@
 // large galleries and off the event loop), with identical top-k semantics. `searchCoded` reads
 // int8 codes of the rows and re-ranks the best of them exactly, and answers only when it can show
 // that its answer is the exact scan's (else null, and the caller scans exactly).
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { l2Norm } from './vector.js';
+import { CodedBlockScan, type CodedScanLayout } from './coded-block-scan.js';
 import { CodedError } from './coded-error.js';
 import { CodedRows } from './coded-rows.js';
-import { HelperDeadline } from './helper-deadline.js';
-import type { BlockScanHelper, HelperPart } from './coded-scan-helper.js';
-import { topRowsByCodeDot, type TopRows } from './int8-top-rows.js';
 import { approximateScore, encodeProbe, scoreErrorBound } from './template-codes.js';
 
 export interface GalleryEntry {
@@ -75,37 +72,10 @@ export interface GalleryMatcherOptions {
   readonly codedRows?: boolean;
 }
 
-export interface CodedSearchOptions {
+export interface CodedSearchOptions extends CodedScanLayout {
   /** Rows per block whose codes score best, re-ranked exactly in float32. */
   readonly candidates: number;
-  /** Threads that scan their share of the blocks beside this one (coded-scan-helper.ts). */
-  readonly helpers?: readonly BlockScanHelper[];
-  /**
-   * Whether this thread scans a share of the blocks too (default true). False when the helpers
-   * have CPUs of their own (coded-scan-threads.ts): this thread then only sends the probe and
-   * re-ranks. Without healthy helpers this thread scans everything whatever it says.
-   */
-  readonly scanHere?: boolean;
 }
-
-/** Resolves when `work` settles or after `ms`, whichever comes first. */
-async function settledOrAfter(work: Promise<unknown>, ms: number): Promise<void> {
-  if (ms === Number.POSITIVE_INFINITY) return void (await work);
-  if (ms <= 0) return;
-  const timer = new AbortController();
-  await Promise.race([work, sleep(ms, undefined, { signal: timer.signal }).catch(() => {})]);
-  timer.abort();
-}
-
-/** Who scans block `block`: -1 this thread, else the index of a helper. */
-function blockOwner(block: number, helperCount: number, scanHere: boolean): number {
-  return scanHere ? (block % (helperCount + 1)) - 1 : block % helperCount;
-}
-
-/** This thread's scan releases the event loop after this many rows (~2 ms of the int8 kernel). */
-const CODED_YIELD_ROWS = 65_536;
-/** ... and while sending helpers their blocks, after this many bytes copied (~2 ms). */
-const CODED_YIELD_BYTES_SENT = 8 * 1024 * 1024;
 
 export type MatcherErrorCode =
   | 'MATCHER_DIMENSION_MISMATCH'
@@ -246,8 +216,8 @@ export class GalleryMatcher {
   private heapScores = new Float64Array(0);
   private heapSlots = new Int32Array(0);
   private listener: GalleryChangeListener | null = null;
-  /** When searchCoded stops waiting for a helper and scans its blocks itself. */
-  private readonly helperDeadline = new HelperDeadline();
+  /** searchCoded's scan of the blocks, on this thread and the helpers. */
+  private readonly blockScan = new CodedBlockScan();
 
   constructor(options: GalleryMatcherOptions) {
     requireId(options.modelId, 'modelId');
@@ -376,9 +346,8 @@ export class GalleryMatcher {
    * answer is the exact scan's and is returned. Otherwise (or when the gallery changed during
    * the scan, or it keeps no codes) null: the caller scans exactly.
    *
-   * With `helpers`, the blocks are shared out among them (and this thread, with `scanHere`; see
-   * blockOwner) and scanned all at once; a helper that fails, or has not answered by its
-   * deadline (HelperDeadline), has its blocks scanned here. This thread releases the event loop every CODED_YIELD_ROWS rows.
+   * The blocks are scanned by this thread and `options.helpers` at once (coded-block-scan.ts),
+   * the event loop released every few ms.
    */
   async searchCoded(probe: Float32Array, k: number, options: CodedSearchOptions): Promise<Match[] | null> {
     requireK(k);
@@ -394,68 +363,10 @@ export class GalleryMatcher {
     const probeCodes = encodeProbe(unit);
     const version = rows.version;
     const unchanged = (): boolean => this.rows === rows && rows.version === version;
-    const blockCount = codes.blockCount(rows.count);
     const rowsIn = (block: number): number => Math.min(codes.blockRows, rows.count - block * codes.blockRows);
-    // A helper that failed once is never trusted again: its blocks are then scanned here.
-    const helpers = options.helpers?.every((helper) => !helper.broken) ? options.helpers : [];
-    const scanHere = options.scanHere !== false || helpers.length === 0;
-
-    const parts: { block: number; found: TopRows }[] = [];
-    const owned = await this.sendHelpersTheirBlocks(rows, helpers, scanHere);
-    if (!owned || !unchanged()) return null;
-    let scannedSinceYield = 0;
-    /** One block scanned on this thread; null when the gallery changed while the loop was released. */
-    const scanHereBlock = async (block: number): Promise<TopRows | null> => {
-      if (scannedSinceYield >= CODED_YIELD_ROWS) {
-        await nextTurn();
-        if (!unchanged()) return null;
-        scannedSinceYield = 0;
-      }
-      scannedSinceYield += rowsIn(block);
-      return topRowsByCodeDot(codes.block(block, rowsIn(block)), probeCodes.codes, options.candidates);
-    };
-
-    // Each helper's answer once it lands; null if it failed (it keeps its failure, and later
-    // searches scan its blocks here). Never a rejection: this thread may be busy when it comes.
-    const sent = performance.now();
-    const answers: (TopRows[] | null | undefined)[] = owned.map((mine) => (mine.length === 0 ? [] : undefined));
-    let first = true;
-    const landed = owned.map(async (mine, i) => {
-      if (mine.length === 0) return; // a gallery of a block or two
-      try {
-        answers[i] = await helpers[i]!.scan(probeCodes.codes, options.candidates, mine);
-        // The first answer says how long a share takes on a core that is free: the others are
-        // expected about then.
-        if (first) this.helperDeadline.answered(performance.now() - sent);
-        first = false;
-      } catch {
-        answers[i] = null;
-      }
-    });
-    for (let block = 0; block < blockCount; block++) {
-      if (blockOwner(block, helpers.length, scanHere) !== -1) continue;
-      const found = await scanHereBlock(block);
-      if (!found) return null;
-      parts.push({ block, found });
-    }
-    await settledOrAfter(Promise.all(landed), this.helperDeadline.afterMs - (performance.now() - sent));
-    // A helper still scanning past its deadline (its core busy) or failed: this thread holds
-    // every block and scans that helper's, unless its answer lands meanwhile.
-    for (const [i, mine] of owned.entries()) {
-      const here: { block: number; found: TopRows }[] = [];
-      for (const { block } of answers[i] ? [] : mine) {
-        if (answers[i]) break;
-        const found = await scanHereBlock(block);
-        if (!found) return null;
-        here.push({ block, found });
-      }
-      const answer = answers[i];
-      if (answer) answer.forEach((found, j) => parts.push({ block: mine[j]!.block, found }));
-      else parts.push(...here);
-    }
-    if (!unchanged()) return null;
+    const parts = await this.blockScan.scan(codes, rows.count, probeCodes.codes, options.candidates, options, unchanged);
     // The proof below speaks for rows left out of a scanned block only: every block must be here.
-    if (parts.length !== blockCount) return null;
+    if (!parts || parts.length !== codes.blockCount(rows.count)) return null;
 
     const candidates: number[] = [];
     // The highest code dot product that some row left out of the candidates may have.
@@ -478,37 +389,11 @@ export class GalleryMatcher {
    * first decision does not pay for it. False if the gallery changed meanwhile (the next search
    * sends what is left).
    */
-  async prepareCodedScan(options: Pick<CodedSearchOptions, 'helpers' | 'scanHere'>): Promise<boolean> {
-    const helpers = options.helpers ?? [];
-    return (await this.sendHelpersTheirBlocks(this.rows, helpers, options.scanHere !== false || helpers.length === 0)) !== null;
-  }
-
-  /**
-   * Brings each helper's copy of its blocks (blockOwner) up to date, releasing the event loop
-   * every CODED_YIELD_BYTES_SENT. Returns each helper's blocks, or null when the gallery changed
-   * while the loop was released.
-   */
-  private async sendHelpersTheirBlocks(rows: GalleryRows, helpers: readonly BlockScanHelper[], scanHere: boolean): Promise<HelperPart[][] | null> {
-    const codes = rows.codes;
-    if (!codes || helpers.length === 0) return [];
+  async prepareCodedScan(layout: CodedScanLayout): Promise<boolean> {
+    const rows = this.rows;
     const version = rows.version;
-    const blockCount = codes.blockCount(rows.count);
-    codes.mirrorTo(helpers, `${helpers.length} helpers${scanHere ? ' and this thread' : ''}`);
-    const owned: HelperPart[][] = helpers.map(() => []);
-    let sentSinceYield = 0;
-    for (let block = 0; block < blockCount; block++) {
-      const helper = blockOwner(block, helpers.length, scanHere);
-      if (helper < 0) continue;
-      const inBlock = Math.min(codes.blockRows, rows.count - block * codes.blockRows);
-      owned[helper]!.push({ block, rows: inBlock });
-      sentSinceYield += codes.sendBlock(block, inBlock, helpers[helper]!);
-      if (sentSinceYield >= CODED_YIELD_BYTES_SENT) {
-        await nextTurn();
-        if (this.rows !== rows || rows.version !== version) return null;
-        sentSinceYield = 0;
-      }
-    }
-    return owned;
+    if (!rows.codes) return true;
+    return (await this.blockScan.sendHelpersTheirBlocks(rows.codes, rows.count, layout, () => this.rows === rows && rows.version === version)) !== null;
   }
 
   /**

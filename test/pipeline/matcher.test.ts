@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodedScanHelper, type BlockScanHelper } from '../../pipeline/coded-scan-helper.js';
-import { topRowsByCodeDot } from '../../pipeline/int8-top-rows.js';
 import { GalleryMatcher, MatcherError, type CodedSearchOptions, type GalleryEntry, type Match } from '../../pipeline/matcher.js';
 import { seededRandom } from '../../synthetic/seeded-random.js';
+import { fakeScanHelper } from './fake-scan-helper.js';
 
 function randomVector(random: () => number, dimension: number): Float32Array {
   const v = new Float32Array(dimension);
@@ -400,44 +400,21 @@ describe('GalleryMatcher.searchCoded', () => {
 
     it('stops waiting for a helper whose core is busy and scans its blocks itself', async () => {
       const { matcher, entries } = codedGallery(40_000, 31);
-      // Helpers with a copy like the real one's, answering after `delayMs` (a busy core).
-      const slow = (delayMs: () => number) => {
-        const blocks = new Map<number, Int8Array<ArrayBuffer>>();
-        const state = { answered: 0, timers: [] as NodeJS.Timeout[] };
-        const helper: BlockScanHelper = {
-          mirrorOf: null,
-          broken: null,
-          putBlock: (block, blockBytes, codes) => {
-            const copy = new Int8Array(blockBytes);
-            copy.set(codes);
-            blocks.set(block, copy);
-          },
-          putRows: (block, dimension, offsets, codes) => offsets.forEach((offset, i) => blocks.get(block)!.set(codes.subarray(i * dimension, (i + 1) * dimension), offset * dimension)),
-          scan: (probe, count, parts) =>
-            new Promise((resolve) => {
-              const timer = setTimeout(() => {
-                state.answered++;
-                resolve(parts.map(({ block, rows }) => topRowsByCodeDot(blocks.get(block)!.subarray(0, rows * probe.length), probe, count)));
-              }, delayMs());
-              state.timers.push(timer);
-            }),
-        };
-        return { helper, state };
-      };
       let lateMs = 0;
-      const prompt = slow(() => 0);
-      const late = slow(() => lateMs);
+      const prompt = fakeScanHelper();
+      const late = fakeScanHelper(() => lateMs);
       const options = { candidates: 16, helpers: [prompt.helper, late.helper], scanHere: false };
       // Both answer promptly at first: the matcher learns how long an answer takes.
       for (let i = 0; i < 4; i++) expectSameMatches((await matcher.searchCoded(entries[i]!.embedding, 1, options))!, matcher.search(entries[i]!.embedding, 1));
-      expect(late.state.answered).toBe(4);
-      lateMs = 60_000;
+      expect(late.scans).toHaveLength(4);
+      lateMs = Number.POSITIVE_INFINITY; // its core never comes back
       const probe = entries[30_000]!.embedding; // in block 1, the late helper's
       const found = await matcher.searchCoded(probe, 2, options);
-      expect(late.state.answered).toBe(4); // answered without it
+      expect(late.scans).toHaveLength(4); // answered without it
       expectSameMatches(found!, matcher.search(probe, 2));
       expect(found![0]!.personId).toBe(entries[30_000]!.personId);
-      late.state.timers.forEach((timer) => clearTimeout(timer));
+      prompt.cancel();
+      late.cancel();
     });
 
     it('scans the blocks itself once a helper has failed', async () => {
