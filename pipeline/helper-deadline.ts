@@ -8,19 +8,25 @@
 
 /** Answers kept to learn from: enough for a stable median, few enough to follow a reload. */
 const KEPT = 16;
-/** Below this many answers there is nothing to learn from: wait as long as it takes. */
+/** Below this many answers there is nothing to learn from ... */
 const LEARNT_AFTER = 3;
+/**
+ * ... and a helper gets this long: far beyond any share measured here (a million templates take
+ * ~16 ms a share), short enough that a helper that never answers (wedged, not failed) cannot hold
+ * the decisions of a freshly started appliance.
+ */
+export const UNLEARNT_DEADLINE_MS = 1000;
 
 export class HelperDeadline {
   private readonly recent: number[] = [];
 
   /**
    * Milliseconds after sending the probe past which a helper that has not answered is taken
-   * over: twice the median time of recent answers, plus 1 ms for the scheduler; Infinity until
-   * there are enough answers to know.
+   * over: twice the median time of recent answers, plus 1 ms for the scheduler;
+   * UNLEARNT_DEADLINE_MS until there are enough answers to know.
    */
   get afterMs(): number {
-    if (this.recent.length < LEARNT_AFTER) return Number.POSITIVE_INFINITY;
+    if (this.recent.length < LEARNT_AFTER) return UNLEARNT_DEADLINE_MS;
     const sorted = [...this.recent].sort((a, b) => a - b);
     return 2 * sorted[Math.floor(sorted.length / 2)]! + 1;
   }

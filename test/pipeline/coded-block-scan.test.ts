@@ -65,6 +65,14 @@ describe('CodedBlockScan', () => {
     expect(other.scans).toHaveLength(1); // the second scan ran here alone
   });
 
+  it('does not wait for ever on a helper that never answers, even before it has learnt how long answers take', async () => {
+    const rows = randomRows(400, 4);
+    const wedged = fakeScanHelper(() => Number.POSITIVE_INFINITY);
+    const tops = await new CodedBlockScan().scan(rows, 400, probe, 3, { helpers: [wedged.helper], scanHere: false }, () => true);
+    expect(byBlock(tops)).toEqual(direct(rows, 400, 3));
+    expect(wedged.scans).toHaveLength(0);
+  });
+
   it('gives up when the rows change while the event loop is released', async () => {
     const rows = new CodedRows(DIMENSION, 16_384);
     const row = new Float32Array(DIMENSION).fill(1 / Math.sqrt(DIMENSION));
