@@ -37,8 +37,13 @@ function blockOwner(block: number, helperCount: number, scanHere: boolean): numb
   return scanHere ? (block % (helperCount + 1)) - 1 : block % helperCount;
 }
 
+interface HealthyThreads {
+  readonly helpers: readonly BlockScanHelper[];
+  readonly scanHere: boolean;
+}
+
 /** A helper that failed once is never trusted again: its blocks are then scanned here. */
-function healthy(layout: CodedScanLayout): { helpers: readonly BlockScanHelper[]; scanHere: boolean } {
+function healthy(layout: CodedScanLayout): HealthyThreads {
   const helpers = layout.helpers?.every((helper) => !helper.broken) ? layout.helpers : [];
   return { helpers, scanHere: layout.scanHere !== false || helpers.length === 0 };
 }
@@ -62,10 +67,12 @@ export class CodedBlockScan {
    * rows are no longer the ones being scanned).
    */
   async scan(codes: CodedRows, rowCount: number, probe: Int8Array, candidates: number, layout: CodedScanLayout, unchanged: () => boolean): Promise<BlockTop[] | null> {
-    const { helpers, scanHere } = healthy(layout);
+    // Decided once: a helper failing meanwhile is handled below, like a late one.
+    const threads = healthy(layout);
+    const { helpers, scanHere } = threads;
     const blockCount = codes.blockCount(rowCount);
-    const rowsIn = (block: number): number => Math.min(codes.blockRows, rowCount - block * codes.blockRows);
-    const owned = await this.sendHelpersTheirBlocks(codes, rowCount, layout, unchanged);
+    const rowsIn = (block: number): number => codes.rowsInBlock(block, rowCount);
+    const owned = await this.send(codes, rowCount, threads, unchanged);
     if (!owned || !unchanged()) return null;
 
     let scannedSinceYield = 0;
@@ -127,8 +134,12 @@ export class CodedBlockScan {
    * every YIELD_BYTES_SENT. Returns each helper's blocks, or null when `unchanged` turned false
    * while the loop was released (the next scan sends what is left).
    */
-  async sendHelpersTheirBlocks(codes: CodedRows, rowCount: number, layout: CodedScanLayout, unchanged: () => boolean): Promise<HelperPart[][] | null> {
-    const { helpers, scanHere } = healthy(layout);
+  sendHelpersTheirBlocks(codes: CodedRows, rowCount: number, layout: CodedScanLayout, unchanged: () => boolean): Promise<HelperPart[][] | null> {
+    return this.send(codes, rowCount, healthy(layout), unchanged);
+  }
+
+  private async send(codes: CodedRows, rowCount: number, threads: HealthyThreads, unchanged: () => boolean): Promise<HelperPart[][] | null> {
+    const { helpers, scanHere } = threads;
     if (helpers.length === 0) return [];
     const blockCount = codes.blockCount(rowCount);
     codes.mirrorTo(helpers, `${helpers.length} helpers${scanHere ? ' and this thread' : ''}`);
@@ -137,7 +148,7 @@ export class CodedBlockScan {
     for (let block = 0; block < blockCount; block++) {
       const helper = blockOwner(block, helpers.length, scanHere);
       if (helper < 0) continue;
-      const inBlock = Math.min(codes.blockRows, rowCount - block * codes.blockRows);
+      const inBlock = codes.rowsInBlock(block, rowCount);
       owned[helper]!.push({ block, rows: inBlock });
       sentSinceYield += codes.sendBlock(block, inBlock, helpers[helper]!);
       if (sentSinceYield >= YIELD_BYTES_SENT) {

@@ -49,6 +49,11 @@ export class CodedRows {
     return Math.ceil(rowCount / this.blockRows);
   }
 
+  /** How many of the first `rowCount` rows lie in block `index`. */
+  rowsInBlock(index: number, rowCount: number): number {
+    return Math.min(this.blockRows, rowCount - index * this.blockRows);
+  }
+
   /** Block `index`'s codes for its first `rows` rows: a view from the start of its own buffer. */
   block(index: number, rows: number): Int8Array {
     return this.codeBlocks[index]!.subarray(0, rows * this.dimension);

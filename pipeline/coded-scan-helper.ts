@@ -1,9 +1,10 @@
 // Another core for the coded scan (GalleryMatcher.searchCoded). The int8 kernel reads every code
 // once per probe, so one thread is bound by how fast one core streams memory (~3.2 ms per 100,000
 // 512-D codes here); two threads, each scanning its own blocks, measured 1.8 ms for the same
-// 100,000. coded-scan-threads.ts decides how many helpers there are and pins them. usearch takes only memory it owns (not a SharedArrayBuffer), so a helper keeps its own
-// copy of the blocks it scans, kept in step by CodedRows (coded-rows.ts): whole blocks the first
-// time, changed rows after that. Messages are handled in the order they were posted, so a scan
+// 100,000. coded-scan-threads.ts decides how many helpers there are and pins them. usearch takes
+// only memory it owns (not a SharedArrayBuffer), so a helper keeps its own copy of the blocks it
+// scans, kept in step by CodedRows (coded-rows.ts): whole blocks the first time, changed rows
+// after that. Messages are handled in the order they were posted, so a scan
 // always sees every change sent before it.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';

@@ -361,10 +361,7 @@ export class GalleryMatcher {
     normaliseInto(probe, this.dimension, unit, 0, 'probe');
     if (rows.count === 0) return [];
     const probeCodes = encodeProbe(unit);
-    const version = rows.version;
-    const unchanged = (): boolean => this.rows === rows && rows.version === version;
-    const rowsIn = (block: number): number => Math.min(codes.blockRows, rows.count - block * codes.blockRows);
-    const parts = await this.blockScan.scan(codes, rows.count, probeCodes.codes, options.candidates, options, unchanged);
+    const parts = await this.blockScan.scan(codes, rows.count, probeCodes.codes, options.candidates, options, this.unchangedSince(rows));
     // The proof below speaks for rows left out of a scanned block only: every block must be here.
     if (!parts || parts.length !== codes.blockCount(rows.count)) return null;
 
@@ -374,7 +371,7 @@ export class GalleryMatcher {
     for (const { block, found } of parts) {
       const first = block * codes.blockRows;
       for (const local of found.rows) candidates.push(first + local);
-      if (found.rows.length < rowsIn(block)) leftOutBelow = Math.max(leftOutBelow, Math.min(...found.dots));
+      if (found.rows.length < codes.rowsInBlock(block, rows.count)) leftOutBelow = Math.max(leftOutBelow, Math.min(...found.dots));
     }
     const people = bestPeopleOfRows(rows, candidates, unit);
     const topK = Math.min(k, rows.personCount);
@@ -391,9 +388,14 @@ export class GalleryMatcher {
    */
   async prepareCodedScan(layout: CodedScanLayout): Promise<boolean> {
     const rows = this.rows;
-    const version = rows.version;
     if (!rows.codes) return true;
-    return (await this.blockScan.sendHelpersTheirBlocks(rows.codes, rows.count, layout, () => this.rows === rows && rows.version === version)) !== null;
+    return (await this.blockScan.sendHelpersTheirBlocks(rows.codes, rows.count, layout, this.unchangedSince(rows))) !== null;
+  }
+
+  /** Whether the gallery still holds exactly `rows` as they are now (no swap, no change since). */
+  private unchangedSince(rows: GalleryRows): () => boolean {
+    const version = rows.version;
+    return () => this.rows === rows && rows.version === version;
   }
 
   /**
