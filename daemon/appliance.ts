@@ -8,7 +8,8 @@ import { startEnrolmentApi } from '../enroll/app.js';
 import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
-import { OnnxPadScorer } from '../pipeline/pad-model.js';
+import { openPadScorer } from '../pipeline/fused-pad-scorer.js';
+import type { PadScorer } from '../pipeline/pad-model.js';
 import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
 import { FaceScreen } from '../pipeline/face-screen.js';
 import { OnnxEmbedder } from '../pipeline/embedder.js';
@@ -79,7 +80,7 @@ export class Core {
     readonly detector: BlazeFaceDetector,
     readonly embedder: OnnxEmbedder,
     readonly analyzer: FaceAnalyzer,
-    readonly pad: OnnxPadScorer,
+    readonly pad: PadScorer,
     readonly maskClassifier: OnnxMaskClassifier,
     private readonly scanner: WorkerGalleryScanner,
     logger: Logger,
@@ -114,9 +115,15 @@ export class Core {
       ...sessionOptions,
     });
     const embedder = await OnnxEmbedder.create(config.model.embedder, sessionOptions);
-    const pad = await OnnxPadScorer.create(config.model.pad, sessionOptions);
+    const pad = await openPadScorer(config.model.pad, sessionOptions);
     const maskClassifier = await OnnxMaskClassifier.create(config.model.maskClassifier, sessionOptions);
-    logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider }, 'models loaded');
+    logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider, padModelId: pad.modelId }, 'models loaded');
+    // A PAD threshold holds for the model(s) it was measured on; after model.pad changes (an
+    // upgrade that adds a model, a site's own) it says nothing until calibrated again.
+    const padCalibratedFor = config.pad.calibration?.modelId;
+    if (padCalibratedFor !== undefined && padCalibratedFor !== pad.modelId) {
+      logger.warn({ calibratedFor: padCalibratedFor, loaded: pad.modelId }, 'pad.threshold was calibrated for other PAD models: run maskgate calibrate --pad again');
+    }
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));

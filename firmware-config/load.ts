@@ -121,7 +121,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
   return {
     ...config,
     dataDir: abs(config.dataDir),
-    model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder), pad: model(config.model.pad), maskClassifier: model(config.model.maskClassifier) },
+    model: { ...config.model, detector: model(config.model.detector), embedder: model(config.model.embedder), pad: typeof config.model.pad === 'string' ? model(config.model.pad) : config.model.pad.map(model), maskClassifier: model(config.model.maskClassifier) },
     cameras: config.cameras.map((c) => ({ ...c, url: isFileSource(c.url) ? abs(c.url) : c.url })),
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: resolveTlsPaths(config.mqtt.tls, abs) } : config.mqtt,
     replication: resolveReplicationPaths(config.replication, abs),

@@ -40,10 +40,10 @@ export const ModelConfigSchema = Type.Object(
       default: false,
     }),
     detectionScoreThreshold: Type.Number({ title: 'Minimum detector score', minimum: 0.05, maximum: 0.99, default: 0.6 }),
-    pad: Type.String({
-      title: 'Presentation-attack detection ONNX file, relative to the installation; a sidecar .json describes it',
-      minLength: 1,
-      default: 'models/padnet/padnet.onnx',
+    pad: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 4 })], {
+      title:
+        'Presentation-attack detection ONNX file(s), relative to the installation, each described by a sidecar .json; several are fused (mean log-odds), each on its own crop',
+      default: ['models/padnet/padnet.onnx', 'models/padnet/padnet-tight.onnx'],
     }),
     maskClassifier: Type.String({
       title: 'Masked/unmasked classifier ONNX file on the aligned crop, relative to the installation; a sidecar .json describes it',
@@ -165,7 +165,7 @@ export const PadConfigSchema = Type.Object(
       title: 'Fused attack score at or above which a track is denied as a presentation attack (set by `maskgate calibrate --pad`)',
       minimum: 0,
       maximum: 1,
-      default: 0.694,
+      default: 0.55,
     }),
     calibration: Type.Optional(PadCalibrationRecordSchema),
   },

@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import Type, { type Static } from 'typebox';
 import type { SessionOptions } from './execution-providers.js';
 import { OnnxSessionModel } from './onnx-session-model.js';
-import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
+import { readModelSidecar, SidecarInputFields, sidecarProblems } from './model-sidecar.js';
 import type { RgbImage } from './types.js';
 
 export const MaskSidecarSchema = Type.Object(
@@ -20,6 +20,11 @@ export const MaskSidecarSchema = Type.Object(
 export type MaskSidecar = Static<typeof MaskSidecarSchema>;
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile<MaskSidecar>(MaskSidecarSchema);
+
+/** Why `json` is not a mask-classifier sidecar (empty when it is one). */
+export function maskSidecarProblems(json: unknown): string[] {
+  return sidecarProblems(validate, json);
+}
 
 export interface MaskClassifier {
   /** Whether each aligned 112x112 face wears a mask, in order. */

@@ -31,9 +31,13 @@ export async function readModelSidecar<T>(modelPath: string, validate: ValidateF
       cause: err,
     });
   }
-  if (!validate(json)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
-    throw new ModelLoadError('sidecar_invalid', `${what} sidecar ${path} is invalid: ${problems.join('; ')}`, modelPath);
-  }
-  return json;
+  const problems = sidecarProblems(validate, json);
+  if (problems.length) throw new ModelLoadError('sidecar_invalid', `${what} sidecar ${path} is invalid: ${problems.join('; ')}`, modelPath);
+  return json as T;
+}
+
+/** What is wrong with a sidecar's JSON, one line per problem (empty when it is valid). */
+export function sidecarProblems<T>(validate: ValidateFunction<T>, json: unknown): string[] {
+  if (validate(json)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
 }

@@ -7,7 +7,7 @@ import Type, { type Static } from 'typebox';
 import { ModelLoadError, type SessionOptions } from './execution-providers.js';
 import { OnnxSessionModel } from './onnx-session-model.js';
 import { assertRgbImage } from './image.js';
-import { readModelSidecar, SidecarInputFields } from './model-sidecar.js';
+import { readModelSidecar, SidecarInputFields, sidecarProblems } from './model-sidecar.js';
 import type { Box, RgbImage } from './types.js';
 
 export const PadSidecarSchema = Type.Object(
@@ -25,6 +25,11 @@ export const PadSidecarSchema = Type.Object(
 export type PadSidecar = Static<typeof PadSidecarSchema>;
 
 const validateSidecar = new Ajv({ allErrors: true, strict: false }).compile<PadSidecar>(PadSidecarSchema);
+
+/** Why `json` is not a PAD sidecar (empty when it is one). */
+export function padSidecarProblems(json: unknown): string[] {
+  return sidecarProblems(validateSidecar, json);
+}
 
 export interface PadScorer {
   readonly modelId: string;

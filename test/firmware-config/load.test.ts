@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, maskSecrets, parseConfig, updateConfigFile } from '../../firmware-config/load.js';
+import { ConfigError, configFromObject, loadConfigFile, maskSecrets, parseConfig, updateConfigFile } from '../../firmware-config/load.js';
 
 describe('config', () => {
   it('fills every default from an empty object', () => {
@@ -24,6 +24,15 @@ describe('config', () => {
       expect(problems).toMatch(/\/matching\/threshold/);
       expect(problems).toMatch(/\/cameras\/0\/id/);
     }
+  });
+
+  it('takes one PAD model or several to fuse, each resolved against the installation', () => {
+    const installed = (file: string): string => join(import.meta.dirname, '../../models/padnet', file);
+    expect(configFromObject({}).model.pad).toEqual([installed('padnet.onnx'), installed('padnet-tight.onnx')]);
+    expect(configFromObject({ model: { pad: 'models/padnet/padnet.onnx' } }).model.pad).toBe(installed('padnet.onnx'));
+    expect(configFromObject({ model: { pad: ['/opt/pad/a.onnx', 'models/padnet/padnet-tight.onnx'] } }).model.pad).toEqual(['/opt/pad/a.onnx', installed('padnet-tight.onnx')]);
+    expect(() => parseConfig({ model: { pad: [] } })).toThrow(ConfigError);
+    expect(() => parseConfig({ model: { pad: '' } })).toThrow(ConfigError);
   });
 
   it('reports unreadable files and invalid JSON clearly', () => {

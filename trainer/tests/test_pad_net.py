@@ -40,3 +40,20 @@ def test_bpcer_at_apcer_uses_the_weakest_type():
 def test_networks_give_two_logits():
     assert PadNet()(torch.zeros(2, 3, 128, 128)).shape == (2, 2)
     assert MaskNet()(torch.zeros(2, 3, 112, 112)).shape == (2, 2)
+
+
+def test_export_writes_the_crop_scale_and_a_card_the_models_listing_reads(tmp_path):
+    import json
+
+    import onnxruntime as ort
+
+    from maskgate_trainer.pad_net import export_net
+
+    net = PadNet().eval()
+    sidecar = export_net(net, tmp_path / "p.onnx", {"seed": 0}, 1.5)
+    written = json.loads((tmp_path / "p.json").read_text())
+    assert written == sidecar and written["cropScale"] == 1.5 and written["modelId"].startswith("padnet-")
+    assert written["provenance"]["card"]["commercialUse"] is False and written["provenance"]["seed"] == 0
+    x = np.random.default_rng(0).standard_normal((2, 3, 128, 128)).astype(np.float32)
+    got = ort.InferenceSession(str(tmp_path / "p.onnx"), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    assert np.abs(got - net(torch.from_numpy(x)).detach().numpy()).max() <= 1e-5

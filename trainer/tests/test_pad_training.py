@@ -98,3 +98,26 @@ def test_the_context_cut_leaves_the_pad_crop_unchanged():
         cut = _context(frame)
         assert cut.image.shape[0] * cut.image.shape[1] < frame.image.shape[0] * frame.image.shape[1]
         assert np.array_equal(pad_crop(cut.image, cut.box), pad_crop(frame.image, frame.box))
+
+
+def test_a_tighter_crop_scale_magnifies_the_face_and_the_context_cut_follows_it():
+    from maskgate_trainer.pad_capture import _context
+    from maskgate_trainer.pad_net import pad_crop
+
+    frame, _ = _frame_with_face(np.random.default_rng(5).integers(0, 255, (112, 112, 3), dtype=np.uint8), 150, 1.5)
+    for scale in (1.5, 2.7):
+        cut = _context(frame, scale)
+        assert np.array_equal(pad_crop(cut.image, cut.box, scale), pad_crop(frame.image, frame.box, scale))
+    # The face patch sits on black: the 2.7x crop shows far more of the black surroundings.
+    tight, wide = pad_crop(frame.image, frame.box, 1.5), pad_crop(frame.image, frame.box, 2.7)
+    assert 2 * (tight.max(axis=2) == 0).mean() < (wide.max(axis=2) == 0).mean()
+    crops = [capture(frame, np.random.default_rng(s), 1.5) for s in range(4)]
+    assert all(c.shape == (128, 128, 3) for c in crops)
+
+
+def test_the_tight_pad_recipe_reads_its_crop_scale_and_the_door_attacks():
+    base, _ = training_config(load_config(REPO / "trainer" / "configs" / "base.yaml"), lambda p: REPO / p)
+    tight, _ = training_config(load_config(REPO / "trainer" / "configs" / "pad_tight.yaml"), lambda p: REPO / p)
+    assert base.crop_scale == 2.7 and tight.crop_scale == 1.2
+    assert any("door-attack" in str(p) for p in tight.attack_lists)
+    assert all("mfr2" not in str(p) for p in [*tight.attack_lists, *tight.bona_fide_lists])

@@ -45,6 +45,17 @@ describe('describeModel', () => {
     expect(m.licence).toMatch(/MIT/);
   });
 
+  it('tells a PAD model and the mask classifier from an embedder by their sidecars, and checks each against its own schema', () => {
+    const padnet = JSON.parse(readFileSync(join(REPO, 'models/padnet/padnet.json'), 'utf8')) as Record<string, unknown>;
+    const pad = describeModel('/m/padnet.onnx', padnet, true);
+    expect(pad).toMatchObject({ role: 'pad', problem: null, commercialUse: false });
+    expect(pad.trainingData.join(' ')).toMatch(/CASIA/);
+    const mask = describeModel('/m/maskflag.onnx', JSON.parse(readFileSync(join(REPO, 'models/maskflag/maskflag.json'), 'utf8')), false);
+    expect(mask).toMatchObject({ role: 'mask-classifier', problem: null });
+    expect(describeModel('/m/g2d.onnx', shipped(), false).role).toBe('embedder');
+    expect(describeModel('/m/bad-pad.onnx', { ...padnet, cropScale: 9 }, false).problem).toMatch(/cropScale/);
+  });
+
   it('lists a model whose sidecar is broken, with the reason, instead of failing', () => {
     expect(describeModel('/m/bad.onnx', { modelId: 'x', surprise: 1 }, false).problem).toMatch(/unknown key surprise/);
     expect(describeModel('/m/bad.onnx', null, false).problem).toMatch(/JSON object/);
@@ -52,9 +63,9 @@ describe('describeModel', () => {
 });
 
 describe('listModels', () => {
-  it('lists the models that have sidecars, skips the rest, and marks the selected one', async () => {
+  it('lists the models that have sidecars, skips the rest, and marks the ones in use', async () => {
     const root = modelsDir({ a: shipped(), b: undefined, c: '{not json' });
-    const models = await listModels(root, join(root, 'a', 'a.onnx'));
+    const models = await listModels(root, [join(root, 'a', 'a.onnx'), join(root, 'elsewhere.onnx')]);
     expect(models.map((m) => [m.path.slice(root.length), m.selected, m.problem === null])).toEqual([
       ['/a/a.onnx', true, true],
       ['/c/c.onnx', false, false],
@@ -63,10 +74,15 @@ describe('listModels', () => {
 });
 
 describe('maskgate models', () => {
-  it('prints every shipped embedding model with its licence and the default selected', async () => {
+  it('prints every shipped model with its role and licence, and the ones the default config loads', async () => {
     const { code, stdout } = await runWithIo((io) => main(['models'], io));
     expect(code).toBe(0);
-    expect(stdout).toMatch(/\* models\/g2d\/g2d\.onnx .*\[selected\]/);
+    expect(stdout).toMatch(/\* models\/g2d\/g2d\.onnx .*\[in use\]\n {4}role: face embedding/);
+    expect(stdout).toMatch(/\* models\/padnet\/padnet\.onnx .*\[in use\]\n {4}role: presentation-attack detection/);
+    expect(stdout).toMatch(/\* models\/padnet\/padnet-tight\.onnx .*\[in use\]/);
+    expect(stdout).toMatch(/\* models\/maskflag\/maskflag\.onnx .*\[in use\]\n {4}role: mask flag/);
+    expect(stdout).toMatch(/ {2}models\/fr_liveness\/fr_liveness\.onnx .*\n {4}role: presentation-attack detection/);
+    expect(stdout).not.toMatch(/cannot be loaded/);
     expect(stdout).toMatch(/models\/fr_feature\/fr_feature\.onnx/);
     expect(stdout).toMatch(/licence: /);
     expect(stdout).not.toMatch(/blazeface/);
@@ -75,8 +91,9 @@ describe('maskgate models', () => {
   it('--json gives the same listing for tools', async () => {
     const { code, stdout } = await runWithIo((io) => main(['models', '--json'], io));
     expect(code).toBe(0);
-    const models = JSON.parse(stdout) as { path: string; selected: boolean }[];
-    expect(models.filter((m) => m.selected).map((m) => m.path.endsWith('g2d.onnx'))).toEqual([true]);
+    const models = JSON.parse(stdout) as { path: string; role: string; selected: boolean }[];
+    expect(models.filter((m) => m.selected && m.role === 'embedder').map((m) => m.path.endsWith('g2d.onnx'))).toEqual([true]);
+    expect(models.filter((m) => m.selected && m.role === 'pad')).toHaveLength(2);
   });
 
   it('refuses an unknown option with the usage (exit 2)', async () => {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .pad_net import crop_rect, pad_crop
+from .pad_net import CROP_SCALE, crop_rect, pad_crop
 
 
 @dataclass(frozen=True)
@@ -90,21 +90,21 @@ def _compress(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-def _context(frame: Frame) -> Frame:
+def _context(frame: Frame, scale: float = CROP_SCALE) -> Frame:
     """Only the part of the frame the PAD crop reads (plus a margin for blur and JPEG blocks): the
     photometric steps are local, and on a whole 640x480 door frame they would cost most of a step."""
     h, w = frame.image.shape[:2]
-    x, y, cw, ch = crop_rect(frame.box, w, h)
+    x, y, cw, ch = crop_rect(frame.box, w, h, scale)
     left, top = max(0, int(x) - 8), max(0, int(y) - 8)
     right, bottom = min(w, int(x + cw) + 10), min(h, int(y + ch) + 10)
     x0, y0, x1, y1 = frame.box
     return Frame(frame.image[top:bottom, left:right], (x0 - left, y0 - top, x1 - left, y1 - top))
 
 
-def capture(frame: Frame, rng: np.random.Generator) -> np.ndarray:
-    """The 128x128 PAD crop (as pipeline/pad-model.ts cuts it) of one random capture of the frame."""
+def capture(frame: Frame, rng: np.random.Generator, scale: float = CROP_SCALE) -> np.ndarray:
+    """The 128x128 PAD crop at `scale` (as pipeline/pad-model.ts cuts it) of one random capture of the frame."""
     shot = _rescale(_reframe(_roll(frame, rng), rng), rng)
-    context = _context(shot)
+    context = _context(shot, scale)
     image = _compress(_photometric(context.image, rng), rng)
-    crop = pad_crop(image, context.box)
+    crop = pad_crop(image, context.box, scale)
     return crop[:, ::-1].copy() if rng.random() < 0.5 else crop

@@ -6,8 +6,9 @@ The pretrained candidates do not separate our door-camera bona fide frames from 
 penultimate features: BPCER10 65%; see docs/pad.md). How PadNet is trained (sources, capture
 augmentation, cross-type check) is pad_training.py.
 
-Crops replicate pipeline/pad-model.ts: BlazeFace box scaled 2.7x about its centre (less where
-the image is too small), shifted inside the image, bilinear to 128x128, RGB, raw 0..255.
+Crops replicate pipeline/pad-model.ts: BlazeFace box scaled about its centre (2.7x by default; a
+tighter scale keeps more of the skin's texture in the 128 pixels, a wider one more of the
+surroundings; less where the image is too small), shifted inside the image, bilinear to 128x128, RGB.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ LICENCE = (
     "This project's; trained on LFW-dev and CASIA-FaceV5 photos (research / non-commercial terms) "
     "and renderings of them (research use, see models/README.md)"
 )
+# What `maskgate models` shows of the card: the data decides the licence (no teacher is distilled).
+CARD = {
+    "trainingData": [
+        "LFW deep-funneled, development split (lfw-dev) (no formal licence; news photographs; research use)",
+        "CASIA-FaceV5 subset, even-numbered identities (non-commercial research terms)",
+        "this project's renderings of both: attack set (print, replay, cut-out) and door clips",
+    ],
+    "commercialUse": False,
+}
 
 
 class PadHeadError(Exception):
@@ -74,9 +84,9 @@ def crop_rect(
     return x, y, w, h
 
 
-def pad_crop(image_rgb: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def pad_crop(image_rgb: np.ndarray, box: tuple[float, float, float, float], scale: float = CROP_SCALE) -> np.ndarray:
     """128x128 RGB uint8: output pixel i samples source x = rect.x + (i + 0.5) * sx - 0.5, as resampleRect does."""
-    x, y, w, h = crop_rect(box, image_rgb.shape[1], image_rgb.shape[0])
+    x, y, w, h = crop_rect(box, image_rgb.shape[1], image_rgb.shape[0], scale)
     sx, sy = w / CROP_SIZE, h / CROP_SIZE
     m = np.array([[sx, 0, x + 0.5 * sx - 0.5], [0, sy, y + 0.5 * sy - 0.5]], dtype=np.float64)
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
@@ -99,7 +109,7 @@ class PadNet(nn.Module):
         return self.head(self.features(x).mean(dim=(2, 3)))
 
 
-def extract_crops(rows: list[Presentation], detector_path: Path) -> tuple[np.ndarray, np.ndarray]:
+def extract_crops(rows: list[Presentation], detector_path: Path, scale: float = CROP_SCALE) -> tuple[np.ndarray, np.ndarray]:
     """(crops (n, 128, 128, 3) uint8, kept (n,)): presentations without a detected face are not kept."""
     detector = BlazeFaceDetector(str(detector_path))
     crops = np.zeros((len(rows), CROP_SIZE, CROP_SIZE, 3), dtype=np.uint8)
@@ -113,7 +123,7 @@ def extract_crops(rows: list[Presentation], detector_path: Path) -> tuple[np.nda
         if not faces:
             continue
         face = max(faces, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
-        crops[i] = pad_crop(rgb, tuple(float(v) for v in face.box))
+        crops[i] = pad_crop(rgb, tuple(float(v) for v in face.box), scale)
         kept[i] = True
     return crops, kept
 
@@ -137,7 +147,7 @@ def bpcer_at_apcer(bona: np.ndarray, attacks_by_type: dict[str, np.ndarray], apc
     return float(t), float(np.mean(bona >= t))
 
 
-def export_net(net: PadNet, out_path: Path, provenance: dict) -> dict:
+def export_net(net: PadNet, out_path: Path, provenance: dict, scale: float = CROP_SCALE) -> dict:
     digest = export_classifier(net, CROP_SIZE, out_path, "output")
     sidecar = {
         "modelId": f"padnet-{digest[:8]}",
@@ -148,13 +158,13 @@ def export_net(net: PadNet, out_path: Path, provenance: dict) -> dict:
         "channelOrder": "RGB",
         "mean": [MEAN] * 3,
         "std": [STD] * 3,
-        "cropScale": CROP_SCALE,
+        "cropScale": scale,
         "classes": 2,
         "liveClass": 0,
         "maxBatch": None,
         "licence": LICENCE,
         "source": f"trainer/src/maskgate_trainer/pad_net.py (PadNet); sha256 {digest}",
-        "provenance": provenance,
+        "provenance": {**provenance, "card": CARD},
     }
     out_path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar

@@ -19,7 +19,7 @@ from .detect import BlazeFaceDetector
 from .mask_classifier import is_pad_held_out
 from .masks import Realism
 from .pad_capture import Frame, capture
-from .pad_net import PadNet, Presentation, attack_scores, bpcer_at_apcer, export_net, extract_crops, read_list, to_tensor
+from .pad_net import CROP_SCALE, PadNet, Presentation, attack_scores, bpcer_at_apcer, export_net, extract_crops, read_list, to_tensor
 from .pad_sources import LFW_KEEP, casia_held_out, listed_frames, photo_frames
 
 PRINT_FAMILY = {"print", "cutout", "photo_mask"}
@@ -39,6 +39,9 @@ class PadTrainingConfig:
     mask_rate: float = 0.6
     realism: Realism = field(default_factory=Realism)
     epochs: int = 8
+    # The context crop: the detector box scaled by this (2.7 sees paper edges and bezels; 1.5 sees
+    # the skin's texture at twice the resolution). Written into the sidecar as cropScale.
+    crop_scale: float = CROP_SCALE
     # Start from this exported PadNet (ONNX, converted back by onnx2torch) instead of from scratch.
     init: Path | None = None
     lr: float = 3e-3
@@ -60,6 +63,7 @@ def training_config(cfg: dict, resolve) -> tuple[PadTrainingConfig, Path]:
         mask_rate=float(section["mask_rate"]),
         realism=Realism.from_config(section["realism"]),
         epochs=int(section["epochs"]),
+        crop_scale=float(section["crop_scale"]),
         init=resolve(section["init"]) if section.get("init") else None,
         lr=float(section["lr"]),
         seed=int(cfg["run"]["seed"]),
@@ -126,7 +130,7 @@ def train_net(data: TrainingFrames, use: np.ndarray, cfg: PadTrainingConfig) -> 
         order = rng.permutation(len(index))
         for start in range(0, len(order), 32):
             pick = order[start : start + 32]
-            batch = to_tensor(np.stack([capture(data.frames[index[i]], rng) for i in pick]))
+            batch = to_tensor(np.stack([capture(data.frames[index[i]], rng, cfg.crop_scale) for i in pick]))
             loss = nn.functional.cross_entropy(net(batch), torch.from_numpy(y[pick]), weight=weight)
             opt.zero_grad()
             loss.backward()
@@ -163,7 +167,7 @@ def run(cfg: PadTrainingConfig, eval_list: Path, detector_path: Path, out_path: 
     data = gather(cfg, detector, rng)
     print(f"pad-net: frames by source {data.sources}", file=sys.stderr, flush=True)
     eval_rows = read_list(eval_list)
-    crops, kept = extract_crops(eval_rows, detector_path)
+    crops, kept = extract_crops(eval_rows, detector_path, cfg.crop_scale)
     x_eval = to_tensor(crops)
     all_types = {k for k, a in zip(data.kind, data.attack, strict=True) if a}
     report: dict = {"sources": data.sources, "evalPresentations": int(kept.sum()), "evalFta": int((~kept).sum()), "crossType": {}}
@@ -177,7 +181,7 @@ def run(cfg: PadTrainingConfig, eval_list: Path, detector_path: Path, out_path: 
         report["sidecar"] = export_net(net, out_path, {
             "attackLists": [str(p) for p in cfg.attack_lists], "bonaFideLists": [str(p) for p in cfg.bona_fide_lists],
             "sources": data.sources, "evalList": str(eval_list), "seed": cfg.seed, "epochs": cfg.epochs,
-            "maskRate": cfg.mask_rate, "metrics": report["all"],
-        })
+            "maskRate": cfg.mask_rate, "cropScale": cfg.crop_scale, "metrics": report["all"],
+        }, cfg.crop_scale)
     report["seconds"] = round(time.time() - started)
     return report
