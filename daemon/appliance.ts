@@ -9,6 +9,7 @@ import { ReembedJob } from '../access/reembed.js';
 import type { Config } from '../firmware-config/schema.js';
 import { BlazeFaceDetector } from '../pipeline/detector.js';
 import { openPadScorer } from '../pipeline/fused-pad-scorer.js';
+import { warnOnStaleCalibrations } from './stale-calibration.js';
 import type { PadScorer } from '../pipeline/pad-model.js';
 import { OnnxMaskClassifier } from '../pipeline/mask-classifier.js';
 import { FaceScreen } from '../pipeline/face-screen.js';
@@ -118,12 +119,7 @@ export class Core {
     const pad = await openPadScorer(config.model.pad, sessionOptions);
     const maskClassifier = await OnnxMaskClassifier.create(config.model.maskClassifier, sessionOptions);
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider, padModelId: pad.modelId }, 'models loaded');
-    // A PAD threshold holds for the model(s) it was measured on; after model.pad changes (an
-    // upgrade that adds a model, a site's own) it says nothing until calibrated again.
-    const padCalibratedFor = config.pad.calibration?.modelId;
-    if (padCalibratedFor !== undefined && padCalibratedFor !== pad.modelId) {
-      logger.warn({ calibratedFor: padCalibratedFor, loaded: pad.modelId }, 'pad.threshold was calibrated for other PAD models: run maskgate calibrate --pad again');
-    }
+    warnOnStaleCalibrations(config, { embedder: embedder.modelId, pad: pad.modelId }, logger);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o750 });
     const db = openDatabase(join(config.dataDir, DATABASE_FILE), { logger });
     const analyzer = new FaceAnalyzer(detector, embedder, qualityProfiles(config));
