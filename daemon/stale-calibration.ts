@@ -10,7 +10,7 @@ export interface LoadedModelIds {
 }
 
 /** One warning per calibration record that names other models than the ones loaded. */
-export function warnOnStaleCalibrations(config: Pick<Config, 'matching' | 'pad'>, loaded: LoadedModelIds, logger: Logger): void {
+export function warnOnStaleCalibrations(config: Pick<Config, 'matching' | 'pad'>, loaded: LoadedModelIds, logger: Pick<Logger, 'warn'>): void {
   const matchingFor = config.matching.calibration?.modelId;
   if (matchingFor !== undefined && matchingFor !== loaded.embedder) {
     logger.warn({ calibratedFor: matchingFor, loaded: loaded.embedder }, 'matching thresholds were calibrated for another embedding model: run maskgate calibrate again');
