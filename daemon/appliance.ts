@@ -46,7 +46,7 @@ import { summarizeStatus } from './requests/status.js';
 import { findConsoleRoot } from './console-root.js';
 import type { RecentErrors } from './recent-errors.js';
 import { ThresholdConsole } from './threshold-console.js';
-import { updateConfigFile } from '../firmware-config/load.js';
+import { padModelPaths, updateConfigFile } from '../firmware-config/load.js';
 import type { CalibrationRecord } from '../firmware-config/schema.js';
 import { startReplication, type ReplicationService } from './replication.js';
 import { announceToHomeAssistant, discoveryMessages } from './mqtt/home-assistant.js';
@@ -116,7 +116,7 @@ export class Core {
       ...sessionOptions,
     });
     const embedder = await OnnxEmbedder.create(config.model.embedder, sessionOptions);
-    const pad = await openPadScorer(config.model.pad, sessionOptions);
+    const pad = await openPadScorer(padModelPaths(config.model), sessionOptions);
     const maskClassifier = await OnnxMaskClassifier.create(config.model.maskClassifier, sessionOptions);
     logger.info({ modelId: embedder.modelId, provider: embedder.provider, detectorProvider: detector.provider, padModelId: pad.modelId }, 'models loaded');
     warnOnStaleCalibrations(config, { embedder: embedder.modelId, pad: pad.modelId }, logger);

@@ -109,6 +109,11 @@ export function loadConfigFile(path: string | null, baseDir = process.cwd()): Lo
   return { config: resolvePaths(parseConfig(raw), baseDir), path: absolute };
 }
 
+/** The PAD model files `model.pad` names: one path, or the list to fuse. */
+export function padModelPaths(model: Pick<Config['model'], 'pad'>): string[] {
+  return typeof model.pad === 'string' ? [model.pad] : [...model.pad];
+}
+
 /** `parseConfig` plus the path resolution of `loadConfigFile`, for configs built in code. */
 export function configFromObject(raw: unknown, baseDir = process.cwd()): Config {
   return resolvePaths(parseConfig(raw), baseDir);

@@ -1,5 +1,5 @@
 // Several PAD models on the same face, each on its own context crop (e.g. 2.7x the detector box,
-// which sees paper edges and bezels, and 1.5x, which sees the skin's texture at twice the
+// which sees paper edges and bezels, and 1.2x, which sees the skin's texture at over twice the
 // resolution), fused into one attack probability: the mean of their log-odds. Two models looking
 // at different evidence make different mistakes; the mean log-odds lets one confident model
 // outvote one that is unsure, which a plain mean of probabilities does less (docs/pad.md).
@@ -40,12 +40,11 @@ export class FusedPadScorer implements PadScorer {
   }
 }
 
-/** The PAD scorer `model.pad` names: one ONNX model, or several fused. */
-export async function openPadScorer(modelPaths: string | readonly string[], sessionOpts: SessionOptions = {}): Promise<PadScorer> {
-  const paths = typeof modelPaths === 'string' ? [modelPaths] : modelPaths;
+/** The PAD scorer of these ONNX models (`model.pad`): the one model, or several fused. */
+export async function openPadScorer(modelPaths: readonly string[], sessionOpts: SessionOptions = {}): Promise<PadScorer> {
   const members: PadScorer[] = [];
   try {
-    for (const path of paths) members.push(await OnnxPadScorer.create(path, sessionOpts));
+    for (const path of modelPaths) members.push(await OnnxPadScorer.create(path, sessionOpts));
   } catch (err) {
     await Promise.all(members.map((m) => m.close()));
     throw err;

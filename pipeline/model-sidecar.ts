@@ -31,13 +31,16 @@ export async function readModelSidecar<T>(modelPath: string, validate: ValidateF
       cause: err,
     });
   }
-  const problems = sidecarProblems(validate, json);
-  if (problems.length) throw new ModelLoadError('sidecar_invalid', `${what} sidecar ${path} is invalid: ${problems.join('; ')}`, modelPath);
-  return json as T;
+  if (validate(json)) return json;
+  throw new ModelLoadError('sidecar_invalid', `${what} sidecar ${path} is invalid: ${lastProblems(validate).join('; ')}`, modelPath);
 }
 
 /** What is wrong with a sidecar's JSON, one line per problem (empty when it is valid). */
 export function sidecarProblems<T>(validate: ValidateFunction<T>, json: unknown): string[] {
-  if (validate(json)) return [];
+  return validate(json) ? [] : lastProblems(validate);
+}
+
+/** The problems `validate` found in the value it last rejected. */
+function lastProblems(validate: ValidateFunction): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
 }

@@ -6,7 +6,7 @@
 // listed is what the appliance would load, not a hand-kept table.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { loadConfigFile } from '../../firmware-config/load.js';
+import { loadConfigFile, padModelPaths } from '../../firmware-config/load.js';
 import { PACKAGE_ROOT } from '../../firmware-config/package-root.js';
 import { sidecarPathFor, validateSidecar } from '../../pipeline/embedder.js';
 import { maskSidecarProblems } from '../../pipeline/mask-classifier.js';
@@ -146,8 +146,8 @@ export const modelsCommand: Command = {
   async run(args, io) {
     const { values } = parseOptions(args, { ...CONFIG_OPTION, json: { type: 'boolean' } });
     const { config } = loadConfigFile(values.config ?? null);
-    const { embedder, pad, maskClassifier } = config.model;
-    const models = await listModels(join(PACKAGE_ROOT, 'models'), [embedder, ...(typeof pad === 'string' ? [pad] : pad), maskClassifier]);
+    const { embedder, maskClassifier } = config.model;
+    const models = await listModels(join(PACKAGE_ROOT, 'models'), [embedder, ...padModelPaths(config.model), maskClassifier]);
     if (values.json) {
       io.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
       return 0;

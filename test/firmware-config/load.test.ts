@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromObject, loadConfigFile, maskSecrets, parseConfig, updateConfigFile } from '../../firmware-config/load.js';
+import { ConfigError, configFromObject, loadConfigFile, maskSecrets, padModelPaths, parseConfig, updateConfigFile } from '../../firmware-config/load.js';
 
 describe('config', () => {
   it('fills every default from an empty object', () => {
@@ -31,6 +31,8 @@ describe('config', () => {
     expect(configFromObject({}).model.pad).toEqual([installed('padnet.onnx'), installed('padnet-tight.onnx')]);
     expect(configFromObject({ model: { pad: 'models/padnet/padnet.onnx' } }).model.pad).toBe(installed('padnet.onnx'));
     expect(configFromObject({ model: { pad: ['/opt/pad/a.onnx', 'models/padnet/padnet-tight.onnx'] } }).model.pad).toEqual(['/opt/pad/a.onnx', installed('padnet-tight.onnx')]);
+    expect(padModelPaths({ pad: 'a.onnx' })).toEqual(['a.onnx']);
+    expect(padModelPaths({ pad: ['a.onnx', 'b.onnx'] })).toEqual(['a.onnx', 'b.onnx']);
     expect(() => parseConfig({ model: { pad: [] } })).toThrow(ConfigError);
     expect(() => parseConfig({ model: { pad: '' } })).toThrow(ConfigError);
   });

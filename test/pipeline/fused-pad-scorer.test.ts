@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(PADNET) || !existsSync(PADNET_TIGHT))('the shipped P
   it('are one context crop and one tight crop, fused by openPadScorer', async () => {
     const cropScale = (path: string): number => (JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8')) as { cropScale: number }).cropScale;
     expect([cropScale(PADNET), cropScale(PADNET_TIGHT)]).toEqual([2.7, 1.2]);
-    const one = await openPadScorer(PADNET);
+    const one = await openPadScorer([PADNET]);
     const both = await openPadScorer([PADNET, PADNET_TIGHT]);
     const tight = await openPadScorer([PADNET_TIGHT]);
     try {

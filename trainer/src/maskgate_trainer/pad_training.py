@@ -39,8 +39,8 @@ class PadTrainingConfig:
     mask_rate: float = 0.6
     realism: Realism = field(default_factory=Realism)
     epochs: int = 8
-    # The context crop: the detector box scaled by this (2.7 sees paper edges and bezels; 1.5 sees
-    # the skin's texture at twice the resolution). Written into the sidecar as cropScale.
+    # The context crop: the detector box scaled by this (2.7 sees paper edges and bezels; 1.2 sees
+    # the skin's texture at over twice the resolution). Written into the sidecar as cropScale.
     crop_scale: float = CROP_SCALE
     # Start from this exported PadNet (ONNX, converted back by onnx2torch) instead of from scratch.
     init: Path | None = None
